@@ -1,0 +1,18 @@
+//! Pure Redfish pieces shared by frontend-svc and aggregator-svc. No I/O, no async: everything
+//! here is table-testable.
+//!
+//! - [`messages`]: the Base message registry (embedded) and the [`messages::BaseMessage`] enum.
+//! - [`error_body`]: the Redfish error object (`error` + `@Message.ExtendedInfo`).
+//! - [`odata`]: header names and values every response carries.
+//! - [`collections`]: the sorted table of top-level collections whose members are aggregated.
+//! - [`path`]: classify an aggregate path (service root, collection, member of a BMC, passthrough).
+//! - [`ids`]: BMC id validation and `<bmcId>-<memberId>` prefixing.
+//! - [`rewrite`]: the localizer: BMC URIs to aggregate URIs in bodies and headers, and back.
+
+pub mod collections;
+pub mod error_body;
+pub mod ids;
+pub mod messages;
+pub mod odata;
+pub mod path;
+pub mod rewrite;

@@ -1,0 +1,32 @@
+//! Header names and values the Redfish specification asks every response to carry.
+
+pub const ODATA_VERSION: &str = "OData-Version";
+pub const ODATA_VERSION_VALUE: &str = "4.0";
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+pub const X_AUTH_TOKEN: &str = "X-Auth-Token";
+/// Redfish version the aggregate's own resources implement.
+pub const REDFISH_VERSION: &str = "1.20.0";
+
+/// Request headers that are end-to-end and safe to hand to a BMC. Everything else (credentials,
+/// cookies, hop-by-hop headers, Host) is dropped: the aggregator rebuilds the request.
+pub const FORWARDED_REQUEST_HEADERS: &[&str] = &[
+    "accept",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "odata-version",
+    "odata-maxversion",
+    "prefer",
+];
+
+/// Response headers a BMC sends that the client must see (after localizing URIs in them).
+pub const FORWARDED_RESPONSE_HEADERS: &[&str] = &[
+    "allow",
+    "cache-control",
+    "content-type",
+    "etag",
+    "link",
+    "location",
+    "retry-after",
+    "odata-version",
+];
