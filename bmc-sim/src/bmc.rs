@@ -1,0 +1,134 @@
+//! One running simulated BMC: identity, mutable state, current fault, request log, task ownership.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::record::Recorder;
+use crate::store::{Store, Template};
+use crate::{Fault, Profile};
+
+/// A logged-in Redfish session.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub(crate) id: String,
+    pub(crate) user: String,
+}
+
+/// Everything a BMC can change at run time (guarded by one short-held mutex).
+#[derive(Debug)]
+pub(crate) struct BmcState {
+    pub(crate) store: Store,
+    /// User name -> password.
+    pub(crate) users: HashMap<String, String>,
+    /// Token -> session.
+    pub(crate) sessions: HashMap<String, Session>,
+    /// Counter for generated ids (sessions, accounts, tasks, events...).
+    pub(crate) next_id: u64,
+}
+
+impl BmcState {
+    pub(crate) fn new(template: Arc<Template>, user: &str, password: &str) -> BmcState {
+        let mut users = HashMap::new();
+        users.insert(user.to_string(), password.to_string());
+        BmcState {
+            store: Store::new(template),
+            users,
+            sessions: HashMap::new(),
+            next_id: 1,
+        }
+    }
+
+    /// A fresh number for an id.
+    pub(crate) fn next(&mut self) -> u64 {
+        let n = self.next_id;
+        self.next_id += 1;
+        n
+    }
+}
+
+/// Shared core of a running BMC; `SimHandle` and every connection hold an `Arc` of it.
+#[derive(Debug)]
+pub(crate) struct Bmc {
+    pub(crate) id: String,
+    pub(crate) profile: Profile,
+    pub(crate) addr: SocketAddr,
+    /// `http(s)://host:port`, no trailing slash.
+    pub(crate) base_url: String,
+    pub(crate) admin: String,
+    state: Mutex<BmcState>,
+    fault: Mutex<Fault>,
+    /// True while the fault is `Down` (the listener watches it).
+    pub(crate) down: watch::Sender<bool>,
+    pub(crate) recorder: Recorder,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) tracker: TaskTracker,
+}
+
+impl Bmc {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        id: String,
+        profile: Profile,
+        addr: SocketAddr,
+        base_url: String,
+        admin: String,
+        state: BmcState,
+        fault: Fault,
+    ) -> Bmc {
+        let (down, _) = watch::channel(fault.is_down());
+        Bmc {
+            id,
+            profile,
+            addr,
+            base_url,
+            admin,
+            state: Mutex::new(state),
+            fault: Mutex::new(fault),
+            down,
+            recorder: Recorder::default(),
+            cancel: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+        }
+    }
+
+    /// Locks the state; callers must not hold the guard across `.await`.
+    pub(crate) fn state(&self) -> MutexGuard<'_, BmcState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn fault(&self) -> Fault {
+        self.fault.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub(crate) fn set_fault(&self, fault: Fault) {
+        let down = fault.is_down();
+        *self.fault.lock().unwrap_or_else(|e| e.into_inner()) = fault;
+        self.down.send_replace(down);
+    }
+
+    /// Rotates the administrator password; that user's sessions end.
+    pub(crate) fn set_password(&self, new: &str) {
+        let mut st = self.state();
+        st.users.insert(self.admin.clone(), new.to_string());
+        let admin = self.admin.clone();
+        let dead: Vec<String> = st
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.user == admin)
+            .map(|(t, _)| t.clone())
+            .collect();
+        for token in dead {
+            if let Some(s) = st.sessions.remove(&token) {
+                let path = format!("/redfish/v1/SessionService/Sessions/{}", s.id);
+                st.store.remove(&path);
+                st.store
+                    .remove_member("/redfish/v1/SessionService/Sessions", &path);
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! `bmc-sim`: simulated Redfish BMCs with fault injection, for tests, demos and benchmarks.
+//!
+//! Start one BMC with [`SimBmc::start`] and steer it with the returned [`SimHandle`]
+//! (faults, password rotation, recorded requests), or run a fleet from a [`SimConfig`] with [`run`].
+//!
+//! Module map:
+//! - `profile`, `options`, `fault`, `record`: the public data types.
+//! - `handle`: start a BMC, the handle.
+//! - `bmc`: one running BMC (state, fault, request log, owned tasks).
+//! - `store`: shared immutable template + per-BMC copy-on-write overlay.
+//! - `tree`: the resource tree of each profile (builders per area, vendor layouts).
+//! - `redfish`: routing, GET/PATCH/POST/DELETE, actions, errors (Base registry).
+//! - `auth`: Basic and session authentication.
+//! - `net`: listener (with `Down`), TLS, connections, fault-shaped bodies.
+//! - `control`: `/sim/` control paths; `config`, `fleet`: the binary's config and runner.
+
+#![forbid(unsafe_code)]
+
+mod auth;
+mod bmc;
+mod config;
+mod control;
+mod control_server;
+mod fault;
+mod fleet;
+mod handle;
+mod net;
+mod options;
+mod profile;
+mod record;
+mod redfish;
+mod store;
+mod tree;
+
+pub use config::{BmcEntry, ConfigError, SimConfig};
+pub use fault::Fault;
+pub use fleet::{Fleet, run};
+pub use handle::{SimBmc, SimHandle};
+pub use options::BmcOptions;
+pub use profile::{Profile, UnknownProfile};
+pub use record::{RECORD_LIMIT, RecordedRequest};

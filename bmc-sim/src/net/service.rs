@@ -1,0 +1,93 @@
+//! One HTTP request: read the body, record it, apply pre-response faults, answer.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use rand::Rng;
+
+use super::body::{SimBody, full};
+use super::faults;
+use crate::bmc::Bmc;
+use crate::record::RecordedRequest;
+use crate::redfish::{self, Req};
+use crate::{Fault, control};
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 1 << 20;
+
+/// Serves one request. An `Err` makes hyper drop the connection (used by `Down` and `Hang`).
+pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<Response<SimBody>> {
+    let (parts, body) = req.into_parts();
+    let bytes = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => {
+            return Ok(Response::builder()
+                .status(StatusCode::PAYLOAD_TOO_LARGE)
+                .body(full(Default::default()))
+                .unwrap_or_default());
+        }
+    };
+    let path = parts.uri.path();
+    if path == "/sim" || path.starts_with("/sim/") {
+        return Ok(control::handle(&bmc, &parts.method, path, &bytes));
+    }
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_else(|| path.to_string());
+    bmc.recorder.push(RecordedRequest {
+        method: parts.method.to_string(),
+        path: path_and_query,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: bytes.clone(),
+    });
+    let fault = bmc.fault();
+    match &fault {
+        Fault::Down => return Err(io::Error::other("simulated BMC is down")),
+        Fault::Hang => {
+            bmc.cancel.cancelled().await;
+            return Err(io::Error::other("simulated BMC hang ended by shutdown"));
+        }
+        Fault::Delay {
+            fixed_ms,
+            jitter_ms,
+        } => {
+            let extra = if *jitter_ms > 0 {
+                rand::rng().random_range(0..=*jitter_ms)
+            } else {
+                0
+            };
+            tokio::time::sleep(Duration::from_millis(fixed_ms.saturating_add(extra))).await;
+        }
+        Fault::None
+        | Fault::Status { .. }
+        | Fault::ResetMidBody
+        | Fault::Garbage
+        | Fault::TruncatedJson
+        | Fault::SlowDrip { .. } => {}
+    }
+    let req = Req::new(
+        parts.method.clone(),
+        path,
+        parts.uri.query(),
+        parts.headers,
+        bytes,
+    );
+    // Handlers are synchronous and short; they may spawn owned tasks (events, task timers).
+    let reply = redfish::handle(&bmc, &req);
+    Ok(faults::shape(&bmc, &fault, reply))
+}

@@ -1,0 +1,132 @@
+//! Dispatch of one Redfish request to the right handler, plus the headers every reply gets.
+
+use bytes::Bytes;
+use http::header::{HeaderValue, LOCATION};
+use http::{HeaderMap, Method, StatusCode};
+use serde_json::json;
+
+use super::error::{ApiError, error_reply};
+use super::reply::Reply;
+use super::{get, patch};
+use crate::auth;
+use crate::bmc::Bmc;
+use crate::tree::SELF_BASE;
+
+/// A request with its body fully read.
+#[derive(Debug)]
+pub(crate) struct Req {
+    pub(crate) method: Method,
+    /// Path without query and without a trailing slash (`/redfish/v1` for the root).
+    pub(crate) path: String,
+    pub(crate) query: Option<String>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Req {
+    /// Builds a request, normalising the path.
+    pub(crate) fn new(
+        method: Method,
+        raw_path: &str,
+        query: Option<&str>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Req {
+        let trimmed = raw_path.trim_end_matches('/');
+        let path = if trimmed.is_empty() { "/" } else { trimmed };
+        Req {
+            method,
+            path: path.to_string(),
+            query: query.map(str::to_string),
+            headers,
+            body,
+        }
+    }
+
+    /// Value of a query parameter.
+    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.as_deref()?.split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            (k.replace("%24", "$") == name).then_some(v)
+        })
+    }
+}
+
+/// Result of a handler: a reply, or errors that become a Redfish error reply.
+pub(crate) type HResult = Result<Reply, Vec<ApiError>>;
+
+/// Handles one Redfish request (faults are applied by the caller).
+pub(crate) fn handle(bmc: &Bmc, req: &Req) -> Reply {
+    let reply = match route(bmc, req) {
+        Ok(r) => r,
+        Err(errors) => error_reply(&errors),
+    };
+    finish(bmc, reply)
+}
+
+fn route(bmc: &Bmc, req: &Req) -> HResult {
+    if req.path == "/redfish" {
+        return only_get(req, "GET, HEAD")
+            .map(|_| Reply::json(StatusCode::OK, &json!({ "v1": "/redfish/v1/" })));
+    }
+    if !req.path.starts_with("/redfish/v1") {
+        return Err(vec![ApiError::NotFound {
+            path: req.path.clone(),
+        }]);
+    }
+    let mut st = bmc.state();
+    if !auth::is_open(&req.method, &req.path) {
+        auth::authenticate(&st, &req.headers).map_err(|e| vec![e])?;
+    }
+    let Some(entry) = st.store.get(&req.path) else {
+        return Err(vec![ApiError::NotFound {
+            path: req.path.clone(),
+        }]);
+    };
+    match req.method {
+        Method::GET | Method::HEAD => get::get(&st, req, &entry),
+        Method::PATCH if !entry.caps.patch.is_empty() => patch::patch(bmc, &mut st, req, &entry),
+        _ => Err(vec![ApiError::MethodNotAllowed {
+            allow: entry.caps.allow(),
+        }]),
+    }
+}
+
+fn only_get(req: &Req, allow: &str) -> Result<(), Vec<ApiError>> {
+    match req.method {
+        Method::GET | Method::HEAD => Ok(()),
+        _ => Err(vec![ApiError::MethodNotAllowed {
+            allow: allow.to_string(),
+        }]),
+    }
+}
+
+/// Headers on every reply; absolute-URL placeholders become this BMC's own base URL.
+fn finish(bmc: &Bmc, mut reply: Reply) -> Reply {
+    reply
+        .headers
+        .insert("odata-version", HeaderValue::from_static("4.0"));
+    reply.headers.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
+    if let Some(loc) = reply.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
+        if loc.contains(SELF_BASE) {
+            let fixed = loc.replace(SELF_BASE, &bmc.base_url);
+            if let Ok(v) = HeaderValue::from_str(&fixed) {
+                reply.headers.insert(LOCATION, v);
+            }
+        }
+    }
+    if memchr_self(&reply.body) {
+        if let Ok(text) = std::str::from_utf8(&reply.body) {
+            reply.body = Bytes::from(text.replace(SELF_BASE, &bmc.base_url));
+        }
+    }
+    reply
+}
+
+fn memchr_self(body: &[u8]) -> bool {
+    body.windows(SELF_BASE.len())
+        .any(|w| w == SELF_BASE.as_bytes())
+}

@@ -1,0 +1,170 @@
+//! Per-profile naming and formatting rules: member ids, URI style, annotations.
+
+use serde_json::{Map, Value, json};
+
+use crate::Profile;
+
+/// Placeholder for "this BMC's own scheme://host:port"; replaced when a response is sent.
+pub(crate) const SELF_BASE: &str = "{{bmc-self}}";
+
+/// Member ids below the three top-level resources.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildIds {
+    pub(crate) cpus: [&'static str; 2],
+    pub(crate) dimms: [&'static str; 4],
+    pub(crate) storage: &'static str,
+    pub(crate) drives: [&'static str; 2],
+    pub(crate) volume: &'static str,
+    pub(crate) sys_nics: [&'static str; 2],
+    pub(crate) mgr_nic: &'static str,
+    pub(crate) sys_log: &'static str,
+    pub(crate) mgr_log: &'static str,
+    pub(crate) vmedia: [&'static str; 2],
+    pub(crate) psus: [&'static str; 2],
+    pub(crate) fans: [&'static str; 4],
+    pub(crate) admin_account: &'static str,
+    pub(crate) bmc_firmware: &'static str,
+    pub(crate) bios_firmware: &'static str,
+}
+
+/// Everything that makes one vendor's tree look like that vendor.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub(crate) profile: Profile,
+    pub(crate) system: &'static str,
+    pub(crate) chassis: &'static str,
+    pub(crate) manager: &'static str,
+    pub(crate) ids: ChildIds,
+    /// Every `@odata.id` and action target ends in `/` (iLO).
+    pub(crate) trailing_slash: bool,
+    /// `@odata.context` on every resource (iDRAC, iLO 4 era).
+    pub(crate) odata_context: bool,
+    /// `@odata.etag` inside the body (iLO).
+    pub(crate) odata_etag: bool,
+    /// `Prop@odata.navigationLink` next to top-level links (Supermicro).
+    pub(crate) nav_links: bool,
+    /// Some URLs absolute (`https://host:port/redfish/v1/...`) and absolute `Location` headers (iDRAC).
+    pub(crate) absolute_urls: bool,
+    /// OEM section name, e.g. `Dell`.
+    pub(crate) oem: Option<&'static str>,
+    pub(crate) vendor: &'static str,
+    pub(crate) product: &'static str,
+    pub(crate) model: &'static str,
+    pub(crate) bmc_model: &'static str,
+    pub(crate) bmc_firmware: &'static str,
+    pub(crate) bios_version: &'static str,
+    /// Session ids look like this prefix followed by a counter.
+    pub(crate) session_prefix: &'static str,
+    /// New accounts get numeric ids (else the user name is the id, like bmcweb).
+    pub(crate) numeric_account_ids: bool,
+}
+
+impl Layout {
+    pub(crate) fn systems(&self) -> String {
+        "/redfish/v1/Systems".to_string()
+    }
+    pub(crate) fn sys(&self) -> String {
+        format!("/redfish/v1/Systems/{}", self.system)
+    }
+    pub(crate) fn chas(&self) -> String {
+        format!("/redfish/v1/Chassis/{}", self.chassis)
+    }
+    pub(crate) fn mgr(&self) -> String {
+        format!("/redfish/v1/Managers/{}", self.manager)
+    }
+
+    /// A reference object `{"@odata.id": path}` (the finishing pass adds any trailing slash).
+    pub(crate) fn link(&self, path: &str) -> Value {
+        let mut v = json!({ "@odata.id": path });
+        self.finish_links(&mut v);
+        v
+    }
+
+    /// A path as this profile prints it in a header (`Location`).
+    pub(crate) fn header_path(&self, path: &str) -> String {
+        let p = if self.trailing_slash && !path.ends_with('/') {
+            format!("{path}/")
+        } else {
+            path.to_string()
+        };
+        if self.absolute_urls {
+            format!("{SELF_BASE}{p}")
+        } else {
+            p
+        }
+    }
+
+    /// Applies the profile's formatting to a freshly built resource body.
+    pub(crate) fn finish(&self, body: &mut Value) {
+        self.finish_links(body);
+        if let Some(obj) = body.as_object_mut() {
+            if self.odata_context {
+                if let Some(ctx) = obj
+                    .get("@odata.type")
+                    .and_then(Value::as_str)
+                    .and_then(context_for)
+                {
+                    obj.insert("@odata.context".into(), Value::String(ctx));
+                }
+            }
+            if self.nav_links {
+                add_nav_links(obj);
+            }
+        }
+    }
+
+    fn finish_links(&self, body: &mut Value) {
+        if self.trailing_slash {
+            add_trailing_slashes(body);
+        }
+    }
+}
+
+/// `#ComputerSystem.v1_20_0.ComputerSystem` -> `/redfish/v1/$metadata#ComputerSystem.ComputerSystem`.
+fn context_for(odata_type: &str) -> Option<String> {
+    let t = odata_type.strip_prefix('#')?;
+    let namespace = t.split('.').next()?;
+    let name = t.rsplit('.').next()?;
+    Some(format!("/redfish/v1/$metadata#{namespace}.{name}"))
+}
+
+fn is_link_key(k: &str) -> bool {
+    matches!(k, "@odata.id" | "target" | "@Redfish.ActionInfo")
+}
+
+fn add_trailing_slashes(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if is_link_key(k) {
+                    if let Value::String(s) = val {
+                        if s.starts_with("/redfish/v1") && !s.contains('#') && !s.ends_with('/') {
+                            s.push('/');
+                        }
+                    }
+                } else {
+                    add_trailing_slashes(val);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_trailing_slashes),
+        _ => {}
+    }
+}
+
+fn add_nav_links(obj: &mut Map<String, Value>) {
+    let extra: Vec<(String, Value)> = obj
+        .iter()
+        .filter_map(|(k, v)| {
+            let inner = v.as_object()?;
+            if inner.len() != 1 || k.contains('@') {
+                return None;
+            }
+            let target = inner.get("@odata.id")?.clone();
+            Some((format!("{k}@odata.navigationLink"), target))
+        })
+        .collect();
+    for (k, v) in extra {
+        obj.insert(k, v);
+    }
+}

@@ -1,0 +1,77 @@
+//! Service root and the top-level collections.
+
+use serde_json::json;
+
+use super::TreeBuilder;
+use super::types as t;
+use crate::store::Caps;
+
+pub(super) fn build(b: &mut TreeBuilder) {
+    let l = b.layout().clone();
+    b.add(
+        json!({
+            "@odata.id": "/redfish/v1",
+            "@odata.type": t::SERVICE_ROOT,
+            "Id": "RootService",
+            "Name": "Root Service",
+            "RedfishVersion": "1.17.0",
+            "UUID": "92384634-2938-2342-8820-489239905423",
+            "Product": l.product,
+            "Vendor": l.vendor,
+            "ProtocolFeaturesSupported": {
+                "ExcerptQuery": false,
+                "ExpandQuery": { "ExpandAll": false, "Levels": false, "Links": false, "NoLinks": false },
+                "FilterQuery": false,
+                "OnlyMemberQuery": false,
+                "SelectQuery": false,
+            },
+            "Systems": { "@odata.id": "/redfish/v1/Systems" },
+            "Chassis": { "@odata.id": "/redfish/v1/Chassis" },
+            "Managers": { "@odata.id": "/redfish/v1/Managers" },
+            "Links": { "Sessions": { "@odata.id": "/redfish/v1/SessionService/Sessions" } },
+        }),
+        Caps::READ,
+    );
+    b.collection(
+        "/redfish/v1/Systems",
+        "ComputerSystem",
+        "Computer System Collection",
+        &[l.sys()],
+        Caps::READ,
+    );
+    b.collection(
+        "/redfish/v1/Chassis",
+        "Chassis",
+        "Chassis Collection",
+        &[l.chas()],
+        Caps::READ,
+    );
+    b.collection(
+        "/redfish/v1/Managers",
+        "Manager",
+        "Manager Collection",
+        &[l.mgr()],
+        Caps::READ,
+    );
+    b.add(
+        json!({
+            "@odata.id": l.sys(), "@odata.type": t::SYSTEM, "Id": l.system, "Name": "System",
+            "PowerState": "On",
+        }),
+        Caps::patch(&["/AssetTag"]),
+    );
+    b.add(
+        json!({
+            "@odata.id": l.chas(), "@odata.type": t::CHASSIS, "Id": l.chassis, "Name": "Chassis",
+            "ChassisType": "RackMount",
+        }),
+        Caps::READ,
+    );
+    b.add(
+        json!({
+            "@odata.id": l.mgr(), "@odata.type": t::MANAGER, "Id": l.manager, "Name": "Manager",
+            "ManagerType": "BMC",
+        }),
+        Caps::READ,
+    );
+}
