@@ -23,4 +23,8 @@ pub mod metadata {
     pub const MESSAGE_ARGS: &str = "redfish-message-args";
     /// On an error Status: seconds after which the client may retry.
     pub const RETRY_AFTER: &str = "retry-after";
+    /// On an error Status: the HTTP status the client should see (the gRPC code alone is coarser).
+    pub const HTTP_STATUS: &str = "redfish-http-status";
+    /// On an error Status for 405: the methods the resource allows.
+    pub const ALLOW: &str = "allow";
 }

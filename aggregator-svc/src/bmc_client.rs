@@ -1,0 +1,338 @@
+//! One BMC's HTTP client: pooled keep-alive connections (HTTP/1.1, or HTTP/2 by ALPN), one Redfish
+//! session shared by every request (re-login on 401, Basic where the BMC has no sessions), a
+//! concurrency cap, a whole-request timeout and a reply size cap. Every failure is classified here,
+//! once, into unreachable (503), timeout (504) or bad reply (502).
+
+use crate::config::ValidBmc;
+use crate::error::AggError;
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use redfish::ids::BmcId;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::{Mutex, Semaphore};
+
+const SESSIONS_PATH: &str = "/redfish/v1/SessionService/Sessions";
+
+/// Timeouts and caps shared by every BMC client.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientLimits {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub per_bmc_concurrency: usize,
+    pub max_reply_bytes: usize,
+}
+
+/// A reply from the BMC, whatever its status: the BMC's own 4xx/5xx are answers, not errors.
+#[derive(Debug)]
+pub struct BmcReply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+#[derive(Debug, Clone)]
+enum Auth {
+    /// Not logged in yet (or the session was lost).
+    None,
+    Session {
+        token: HeaderValue,
+        location: Option<String>,
+    },
+    /// The BMC has no usable SessionService.
+    Basic,
+}
+
+pub struct BmcClient {
+    id: BmcId,
+    origin: String,
+    username: String,
+    password: String,
+    http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    auth: RwLock<Auth>,
+    login_lock: Mutex<()>,
+    permits: Semaphore,
+    limits: ClientLimits,
+}
+
+impl std::fmt::Debug for BmcClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the password.
+        f.debug_struct("BmcClient")
+            .field("id", &self.id.as_str())
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BmcClient {
+    pub fn new(bmc: &ValidBmc, limits: ClientLimits) -> Result<Arc<Self>, String> {
+        let tls = crate::tls::client_config(bmc.verify_tls, bmc.ca_file.as_deref())?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(limits.connect_timeout));
+        http.set_nodelay(true);
+        http.set_keepalive(Some(Duration::from_secs(60)));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(limits.per_bmc_concurrency.max(1))
+            .build(connector);
+        Ok(Arc::new(BmcClient {
+            id: bmc.id.clone(),
+            origin: bmc.base_url.as_str().trim_end_matches('/').to_owned(),
+            username: bmc.username.clone(),
+            password: bmc.password.clone(),
+            http: client,
+            auth: RwLock::new(Auth::None),
+            login_lock: Mutex::new(()),
+            permits: Semaphore::new(limits.per_bmc_concurrency.max(1)),
+            limits,
+        }))
+    }
+
+    pub fn id(&self) -> &BmcId {
+        &self.id
+    }
+
+    /// `scheme://host[:port]` as configured.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Sends one request to the BMC within the request timeout, logging in first when needed.
+    pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Bytes,
+    ) -> Result<BmcReply, AggError> {
+        let deadline = self.limits.request_timeout;
+        match tokio::time::timeout(
+            deadline,
+            self.send_inner(method, path_and_query, headers, body),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(AggError::BmcTimeout {
+                bmc: self.id.to_string(),
+                after: deadline,
+            }),
+        }
+    }
+
+    async fn send_inner(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Bytes,
+    ) -> Result<BmcReply, AggError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AggError::Internal("BMC client closed".into()))?;
+        let auth = self.current_auth().await?;
+        let reply = self
+            .request(&method, path_and_query, headers, body.clone(), &auth)
+            .await?;
+        if reply.status != StatusCode::UNAUTHORIZED {
+            return Ok(reply);
+        }
+        // The session expired or was dropped by the BMC: a 401 means nothing was done, so one
+        // retry with a fresh login is safe for every method.
+        let auth = self.relogin(&auth).await?;
+        let reply = self
+            .request(&method, path_and_query, headers, body, &auth)
+            .await?;
+        if reply.status == StatusCode::UNAUTHORIZED {
+            return Err(AggError::BmcUnauthorized {
+                bmc: self.id.to_string(),
+                uri: path_and_query.to_owned(),
+            });
+        }
+        Ok(reply)
+    }
+
+    async fn current_auth(&self) -> Result<Auth, AggError> {
+        let auth = self.read_auth();
+        match auth {
+            Auth::None => self.relogin(&Auth::None).await,
+            other => Ok(other),
+        }
+    }
+
+    fn read_auth(&self) -> Auth {
+        self.auth.read().map(|a| a.clone()).unwrap_or(Auth::None)
+    }
+
+    fn write_auth(&self, auth: Auth) {
+        if let Ok(mut a) = self.auth.write() {
+            *a = auth;
+        }
+    }
+
+    /// Logs in again unless another request already replaced `stale` while we waited.
+    async fn relogin(&self, stale: &Auth) -> Result<Auth, AggError> {
+        let _guard = self.login_lock.lock().await;
+        let now = self.read_auth();
+        let replaced = match (&now, stale) {
+            (Auth::Session { token: a, .. }, Auth::Session { token: b, .. }) => a != b,
+            (Auth::Session { .. }, _) => true,
+            (Auth::Basic, Auth::None) => true,
+            _ => false,
+        };
+        if replaced {
+            return Ok(now);
+        }
+        let fresh = self.login().await?;
+        self.write_auth(fresh.clone());
+        Ok(fresh)
+    }
+
+    async fn login(&self) -> Result<Auth, AggError> {
+        let body = serde_json::json!({"UserName": self.username, "Password": self.password});
+        let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+        let ct = [(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )];
+        let reply = self
+            .request(&Method::POST, SESSIONS_PATH, &ct, body, &Auth::None)
+            .await?;
+        match reply.status {
+            s if s.is_success() => match reply.headers.get("x-auth-token") {
+                Some(token) => {
+                    let location = reply
+                        .headers
+                        .get(http::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    tracing::debug!(bmc = %self.id, "logged in with a Redfish session");
+                    Ok(Auth::Session {
+                        token: token.clone(),
+                        location,
+                    })
+                }
+                None => Ok(Auth::Basic),
+            },
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(AggError::BmcUnauthorized {
+                bmc: self.id.to_string(),
+                uri: SESSIONS_PATH.to_owned(),
+            }),
+            other => {
+                tracing::info!(bmc = %self.id, status = other.as_u16(), "BMC has no usable SessionService; using Basic auth");
+                Ok(Auth::Basic)
+            }
+        }
+    }
+
+    /// Ends the BMC session, so a restart of the aggregator does not leak sessions on small BMCs.
+    pub async fn logout(&self) {
+        if let Auth::Session {
+            location: Some(location),
+            ..
+        } = self.read_auth()
+        {
+            let path = location
+                .strip_prefix(&self.origin)
+                .unwrap_or(&location)
+                .to_owned();
+            let auth = self.read_auth();
+            let _ = tokio::time::timeout(
+                self.limits.connect_timeout,
+                self.request(&Method::DELETE, &path, &[], Bytes::new(), &auth),
+            )
+            .await;
+            self.write_auth(Auth::None);
+        }
+    }
+
+    async fn request(
+        &self,
+        method: &Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Bytes,
+        auth: &Auth,
+    ) -> Result<BmcReply, AggError> {
+        let uri = format!("{}{}", self.origin, path_and_query);
+        let mut builder = Request::builder().method(method.clone()).uri(&uri);
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        builder = builder.header("OData-Version", "4.0");
+        if !headers.iter().any(|(n, _)| n == http::header::ACCEPT) {
+            builder = builder.header(http::header::ACCEPT, "application/json");
+        }
+        match auth {
+            Auth::Session { token, .. } => builder = builder.header("X-Auth-Token", token),
+            Auth::Basic => {
+                let creds = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", self.username, self.password));
+                builder = builder.header(http::header::AUTHORIZATION, format!("Basic {creds}"));
+            }
+            Auth::None => {}
+        }
+        let request = builder
+            .body(Full::new(body))
+            .map_err(|e| AggError::Internal(format!("building request: {e}")))?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| self.classify_send(&e))?;
+        let (parts, body) = response.into_parts();
+        let collected = Limited::new(body, self.limits.max_reply_bytes)
+            .collect()
+            .await
+            .map_err(|e| AggError::BmcBadReply {
+                bmc: self.id.to_string(),
+                reason: format!("reading reply body: {e}"),
+            })?;
+        Ok(BmcReply {
+            status: parts.status,
+            headers: parts.headers,
+            body: collected.to_bytes(),
+        })
+    }
+
+    fn classify_send(&self, e: &hyper_util::client::legacy::Error) -> AggError {
+        if e.is_connect() {
+            AggError::BmcUnreachable {
+                bmc: self.id.to_string(),
+                reason: error_chain(e),
+            }
+        } else {
+            AggError::BmcBadReply {
+                bmc: self.id.to_string(),
+                reason: error_chain(e),
+            }
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

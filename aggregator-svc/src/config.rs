@@ -1,0 +1,300 @@
+//! The `[aggregator]` section: typed, defaulted, and validated at start with errors that name the key.
+
+use redfish::ids::BmcId;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use svc_common::ConfigError;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregatorConfig {
+    /// Where the gRPC service listens (the frontend's `aggregator_endpoint`).
+    #[serde(default = "default_grpc_listen")]
+    pub grpc_listen: SocketAddr,
+    /// SQLite lives here.
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+    /// Seconds between discovery passes over every BMC.
+    #[serde(default = "default_discovery_interval")]
+    pub discovery_interval_secs: u64,
+    /// How many BMCs are discovered at once.
+    #[serde(default = "default_discovery_concurrency")]
+    pub discovery_concurrency: usize,
+    /// Connect timeout to a BMC, milliseconds. Past it the BMC is unreachable (503).
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_ms: u64,
+    /// Whole-request timeout to a BMC, milliseconds. Past it the client gets 504.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_ms: u64,
+    /// Requests in flight to one BMC at once; small BMC web servers fall over under load.
+    #[serde(default = "default_per_bmc_concurrency")]
+    pub per_bmc_concurrency: usize,
+    /// Largest BMC reply accepted, bytes.
+    #[serde(default = "default_max_reply_bytes")]
+    pub max_reply_bytes: usize,
+    #[serde(default)]
+    pub bmcs: Vec<BmcConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BmcConfig {
+    /// Becomes the prefix of this BMC's member ids: `<id>-<memberId>`.
+    pub id: String,
+    /// `http://host[:port]` or `https://host[:port]`.
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    /// BMCs ship self-signed certificates; verification is still on unless turned off here.
+    #[serde(default = "default_true")]
+    pub verify_tls: bool,
+    /// PEM file of CA certificates to trust for this BMC (instead of the system roots).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+}
+
+fn default_grpc_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 50051))
+}
+fn default_state_dir() -> PathBuf {
+    PathBuf::from("/var/lib/reddrum/aggregator")
+}
+fn default_discovery_interval() -> u64 {
+    300
+}
+fn default_discovery_concurrency() -> usize {
+    16
+}
+fn default_connect_timeout() -> u64 {
+    3_000
+}
+fn default_request_timeout() -> u64 {
+    30_000
+}
+fn default_per_bmc_concurrency() -> usize {
+    4
+}
+fn default_max_reply_bytes() -> usize {
+    50 * 1024 * 1024
+}
+fn default_true() -> bool {
+    true
+}
+
+/// A BMC entry after validation: the id parsed, the URL split into what the client needs.
+#[derive(Debug, Clone)]
+pub struct ValidBmc {
+    pub id: BmcId,
+    pub base_url: url::Url,
+    pub username: String,
+    pub password: String,
+    pub verify_tls: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl AggregatorConfig {
+    pub fn load(
+        file: Option<&std::path::Path>,
+        env: &svc_common::Environment,
+    ) -> Result<Self, ConfigError> {
+        let cfg: AggregatorConfig = svc_common::load_section(file, "aggregator", env)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks every value an operator can get wrong; the first problem is reported with its key.
+    pub fn validate(&self) -> Result<Vec<ValidBmc>, ConfigError> {
+        let positive = [
+            ("discovery_interval_secs", self.discovery_interval_secs),
+            ("connect_timeout_ms", self.connect_timeout_ms),
+            ("request_timeout_ms", self.request_timeout_ms),
+            ("discovery_concurrency", self.discovery_concurrency as u64),
+            ("per_bmc_concurrency", self.per_bmc_concurrency as u64),
+            ("max_reply_bytes", self.max_reply_bytes as u64),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(ConfigError::at(
+                    &format!("aggregator.{key}"),
+                    "must be greater than 0",
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        self.bmcs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let key = |k: &str| format!("aggregator.bmcs[{i}].{k}");
+                let id = BmcId::parse(&b.id).map_err(|e| ConfigError::at(&key("id"), e))?;
+                if !seen.insert(b.id.clone()) {
+                    return Err(ConfigError::at(
+                        &key("id"),
+                        format!("duplicate BMC id '{}'", b.id),
+                    ));
+                }
+                let base_url =
+                    parse_bmc_url(&b.url).map_err(|e| ConfigError::at(&key("url"), e))?;
+                if b.username.is_empty() {
+                    return Err(ConfigError::at(&key("username"), "must not be empty"));
+                }
+                if let Some(ca) = &b.ca_file
+                    && !ca.is_file()
+                {
+                    return Err(ConfigError::at(
+                        &key("ca_file"),
+                        format!("{} is not a readable file", ca.display()),
+                    ));
+                }
+                Ok(ValidBmc {
+                    id,
+                    base_url,
+                    username: b.username.clone(),
+                    password: b.password.clone(),
+                    verify_tls: b.verify_tls,
+                    ca_file: b.ca_file.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn parse_bmc_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("'{raw}' is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "unsupported scheme '{}' in '{raw}' (expected http or https)",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("'{raw}' has no host"));
+    }
+    if !(url.path() == "/" || url.path().is_empty()) || url.query().is_some() {
+        return Err(format!(
+            "'{raw}' must be scheme://host[:port] only; the Redfish path is implied"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "'{raw}' must not carry credentials; use username and password"
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> AggregatorConfig {
+        AggregatorConfig {
+            grpc_listen: default_grpc_listen(),
+            state_dir: default_state_dir(),
+            discovery_interval_secs: 300,
+            discovery_concurrency: 16,
+            connect_timeout_ms: 3000,
+            request_timeout_ms: 30000,
+            per_bmc_concurrency: 4,
+            max_reply_bytes: 1 << 20,
+            bmcs: vec![bmc("s1", "https://10.0.0.11")],
+        }
+    }
+
+    fn bmc(id: &str, url: &str) -> BmcConfig {
+        BmcConfig {
+            id: id.into(),
+            url: url.into(),
+            username: "root".into(),
+            password: "calvin".into(),
+            verify_tls: false,
+            ca_file: None,
+        }
+    }
+
+    fn error_of(cfg: AggregatorConfig) -> String {
+        cfg.validate().expect_err("must be rejected").to_string()
+    }
+
+    #[test]
+    fn a_good_config_validates() {
+        let bmcs = base().validate().expect("valid");
+        assert_eq!(bmcs[0].id.as_str(), "s1");
+        assert_eq!(bmcs[0].base_url.host_str(), Some("10.0.0.11"));
+    }
+
+    #[test]
+    fn no_bmcs_is_allowed_for_an_empty_rack() {
+        let mut c = base();
+        c.bmcs.clear();
+        assert!(c.validate().expect("valid").is_empty());
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let rows: Vec<(&str, Box<dyn Fn(&mut AggregatorConfig)>, &str)> = vec![
+            (
+                "scheme",
+                Box::new(|c| c.bmcs[0].url = "ftp://10.0.0.1".into()),
+                "aggregator.bmcs[0].url",
+            ),
+            (
+                "not a url",
+                Box::new(|c| c.bmcs[0].url = "10.0.0.1".into()),
+                "aggregator.bmcs[0].url",
+            ),
+            (
+                "path",
+                Box::new(|c| c.bmcs[0].url = "https://h/redfish".into()),
+                "aggregator.bmcs[0].url",
+            ),
+            (
+                "creds in url",
+                Box::new(|c| c.bmcs[0].url = "https://u:p@h".into()),
+                "aggregator.bmcs[0].url",
+            ),
+            (
+                "dash in id",
+                Box::new(|c| c.bmcs[0].id = "rack-1".into()),
+                "aggregator.bmcs[0].id",
+            ),
+            (
+                "empty id",
+                Box::new(|c| c.bmcs[0].id = String::new()),
+                "aggregator.bmcs[0].id",
+            ),
+            (
+                "dup id",
+                Box::new(|c| c.bmcs.push(bmc("s1", "http://h2"))),
+                "aggregator.bmcs[1].id",
+            ),
+            (
+                "empty user",
+                Box::new(|c| c.bmcs[0].username = String::new()),
+                "aggregator.bmcs[0].username",
+            ),
+            (
+                "ca file",
+                Box::new(|c| c.bmcs[0].ca_file = Some("/nope.pem".into())),
+                "aggregator.bmcs[0].ca_file",
+            ),
+            (
+                "zero timeout",
+                Box::new(|c| c.request_timeout_ms = 0),
+                "aggregator.request_timeout_ms",
+            ),
+            (
+                "zero concurrency",
+                Box::new(|c| c.per_bmc_concurrency = 0),
+                "aggregator.per_bmc_concurrency",
+            ),
+        ];
+        for (name, mutate, key) in rows {
+            let mut c = base();
+            mutate(&mut c);
+            let e = error_of(c);
+            assert!(e.contains(key), "{name}: {e}");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Where a request goes: a merged collection (served from memory), a BMC's member or passthrough
+//! path (forwarded), or the aggregate's own resources.
+
+use crate::error::AggError;
+use crate::exchange::{Exchange, Reply};
+use crate::forward::forward;
+use crate::inventory::{CollectionType, Inventory, collection_body};
+use bytes::Bytes;
+use http::Method;
+use redfish::path::{Target, bmc_path, classify};
+use std::sync::Arc;
+
+pub async fn dispatch(inventory: &Arc<Inventory>, exchange: &Exchange) -> Result<Reply, AggError> {
+    let target = classify(&exchange.path);
+    match &target {
+        Target::Collection { collection } => serve_collection(inventory, collection, exchange),
+        Target::Member { .. } | Target::Passthrough { .. } => {
+            let (bmc_id, path) = bmc_path(&target)
+                .ok_or_else(|| AggError::Internal("member without BMC path".into()))?;
+            let bmc = inventory.bmc(bmc_id).ok_or_else(|| AggError::NotFound {
+                path: exchange.path.clone(),
+            })?;
+            forward(bmc, &path, exchange).await
+        }
+        Target::ServiceRoot | Target::Local { .. } => Err(AggError::NotFound {
+            path: exchange.path.clone(),
+        }),
+    }
+}
+
+const COLLECTION_ALLOW: &str = "GET, HEAD";
+
+fn serve_collection(
+    inventory: &Inventory,
+    collection: &str,
+    exchange: &Exchange,
+) -> Result<Reply, AggError> {
+    let doc = inventory
+        .collection(collection)
+        .ok_or_else(|| AggError::NotFound {
+            path: exchange.path.clone(),
+        })?;
+    if exchange.method != Method::GET && exchange.method != Method::HEAD {
+        return Err(AggError::MethodNotAllowed {
+            path: exchange.path.clone(),
+            allow: COLLECTION_ALLOW,
+        });
+    }
+    let page = Paging::parse(&exchange.query)?;
+    let body = if page.is_whole() {
+        doc.body.clone()
+    } else {
+        let total = doc.members.len();
+        let start = page.skip.min(total);
+        let end = page
+            .top
+            .map_or(total, |t| start.saturating_add(t).min(total));
+        let mut value = collection_body(
+            &doc.odata_id,
+            &CollectionType {
+                odata_type: doc.odata_type.clone(),
+                name: doc.name.clone(),
+            },
+            &doc.members[start..end],
+        );
+        value["Members@odata.count"] = total.into();
+        if end < total {
+            let mut next = format!("{}?$skip={end}", doc.odata_id);
+            if let Some(top) = page.top {
+                next.push_str(&format!("&$top={top}"));
+            }
+            value["Members@odata.nextLink"] = next.into();
+        }
+        Bytes::from(serde_json::to_vec(&value).map_err(|e| AggError::Internal(e.to_string()))?)
+    };
+    let mut reply = Reply::json(
+        200,
+        if exchange.method == Method::HEAD {
+            Bytes::new()
+        } else {
+            body
+        },
+    );
+    reply.headers.push((
+        http::header::ALLOW,
+        http::HeaderValue::from_static(COLLECTION_ALLOW),
+    ));
+    Ok(reply)
+}
+
+/// `$top`/`$skip` on a merged collection; other `$` parameters are refused (DSP0266: 501), others
+/// ignored.
+#[derive(Debug, PartialEq, Eq)]
+struct Paging {
+    top: Option<usize>,
+    skip: usize,
+}
+
+impl Paging {
+    fn is_whole(&self) -> bool {
+        self.top.is_none() && self.skip == 0
+    }
+
+    fn parse(query: &str) -> Result<Paging, AggError> {
+        let mut paging = Paging { top: None, skip: 0 };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+            let number = || {
+                value.parse::<usize>().map_err(|_| AggError::BadRequest {
+                    message: redfish::messages::Message::query_parameter_value_format_error(
+                        value, &key,
+                    ),
+                })
+            };
+            match key.as_ref() {
+                "$top" => paging.top = Some(number()?),
+                "$skip" => paging.skip = number()?,
+                k if k.starts_with('$') => {
+                    return Err(AggError::QueryUnsupported {
+                        parameter: k.to_owned(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(paging)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_parses_top_and_skip_and_refuses_other_dollar_params() {
+        assert_eq!(Paging::parse("").ok(), Some(Paging { top: None, skip: 0 }));
+        assert_eq!(
+            Paging::parse("$top=2&$skip=3").ok(),
+            Some(Paging {
+                top: Some(2),
+                skip: 3
+            })
+        );
+        assert_eq!(
+            Paging::parse("%24top=2").ok(),
+            Some(Paging {
+                top: Some(2),
+                skip: 0
+            })
+        );
+        assert_eq!(
+            Paging::parse("foo=bar").ok(),
+            Some(Paging { top: None, skip: 0 })
+        );
+        assert!(matches!(
+            Paging::parse("$top=x"),
+            Err(AggError::BadRequest { .. })
+        ));
+        assert!(matches!(
+            Paging::parse("$top=-1"),
+            Err(AggError::BadRequest { .. })
+        ));
+        assert!(matches!(
+            Paging::parse("$filter=Id eq 1"),
+            Err(AggError::QueryUnsupported { .. })
+        ));
+    }
+}

@@ -1,0 +1,48 @@
+//! The request and reply the aggregator's logic works with, independent of gRPC (see `grpc.rs`
+//! for the one conversion to and from the proto messages).
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method};
+
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: Method,
+    /// Percent-encoded path as the client sent it.
+    pub path: String,
+    /// Raw query, without '?'.
+    pub query: String,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+    /// Who asked (for the log; never a credential).
+    pub user: String,
+}
+
+impl Exchange {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.to_str().ok())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// A JSON reply from the aggregator itself.
+    pub fn json(status: u16, body: Bytes) -> Self {
+        Reply {
+            status,
+            headers: vec![(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(redfish::odata::JSON_CONTENT_TYPE),
+            )],
+            body,
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Forwarding one request to its BMC: the request is rebuilt (allow-listed headers, the client's
+//! aggregate URIs mapped back to the BMC's own), and the reply's body and Location/Link headers are
+//! localized into the aggregate's URI space. The BMC's own error replies pass through, localized.
+
+use crate::error::AggError;
+use crate::exchange::{Exchange, Reply};
+use crate::inventory::{BmcEntry, HealthState};
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method};
+use redfish::messages::Message;
+use redfish::odata::{FORWARDED_REQUEST_HEADERS, FORWARDED_RESPONSE_HEADERS};
+use redfish::rewrite::{delocalize_body, localize_body, localize_link_header, localize_location};
+use serde_json::Value;
+
+/// Sends `exchange` to `bmc` at `bmc_path` (already stripped of the aggregate prefix).
+pub async fn forward(
+    bmc: &BmcEntry,
+    bmc_path: &str,
+    exchange: &Exchange,
+) -> Result<Reply, AggError> {
+    let headers: Vec<(HeaderName, HeaderValue)> = exchange
+        .headers
+        .iter()
+        .filter(|(n, _)| FORWARDED_REQUEST_HEADERS.contains(&n.as_str()))
+        .cloned()
+        .collect();
+    let body = delocalize_request_body(bmc, exchange)?;
+    let target = if exchange.query.is_empty() {
+        bmc_path.to_owned()
+    } else {
+        format!("{bmc_path}?{}", exchange.query)
+    };
+    let result = bmc
+        .client
+        .send(exchange.method.clone(), &target, &headers, body)
+        .await;
+    match &result {
+        Ok(_) => {
+            if bmc.observe(HealthState::Up) {
+                tracing::info!(bmc = %bmc.id, "BMC answered again");
+            }
+        }
+        Err(AggError::BmcUnreachable { .. }) => {
+            if bmc.observe(HealthState::Down) {
+                tracing::warn!(bmc = %bmc.id, "BMC became unreachable");
+            }
+        }
+        Err(_) => {}
+    }
+    let reply = result?;
+    localize_reply(bmc, &exchange.method, reply)
+}
+
+fn is_json_type(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|ct| {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        mime == "application/json" || mime.ends_with("+json")
+    })
+}
+
+/// Maps aggregate URIs in a JSON request body back to the BMC's. Bodies that are not JSON
+/// (firmware images, multipart) and JSON we cannot parse pass unchanged: the BMC judges them.
+fn delocalize_request_body(bmc: &BmcEntry, exchange: &Exchange) -> Result<Bytes, AggError> {
+    if exchange.body.is_empty() {
+        return Ok(exchange.body.clone());
+    }
+    let ct = exchange.header("content-type");
+    if ct.is_some() && !is_json_type(ct) {
+        return Ok(exchange.body.clone());
+    }
+    let Ok(mut value) = serde_json::from_slice::<Value>(&exchange.body) else {
+        return Ok(exchange.body.clone());
+    };
+    delocalize_body(&mut value, &bmc.ctx).map_err(|foreign| AggError::BadRequest {
+        message: Message::property_value_format_error(
+            &foreign.uri,
+            foreign.property_path.trim_start_matches('/'),
+        ),
+    })?;
+    serde_json::to_vec(&value)
+        .map(Bytes::from)
+        .map_err(|e| AggError::Internal(format!("re-serializing request body: {e}")))
+}
+
+fn localize_reply(
+    bmc: &BmcEntry,
+    method: &Method,
+    reply: crate::bmc_client::BmcReply,
+) -> Result<Reply, AggError> {
+    let mut headers = Vec::new();
+    for (name, value) in &reply.headers {
+        if !FORWARDED_RESPONSE_HEADERS.contains(&name.as_str()) {
+            continue;
+        }
+        let value = match (name.as_str(), value.to_str()) {
+            ("location", Ok(v)) => header_value(&localize_location(v, &bmc.ctx)),
+            ("link", Ok(v)) => header_value(&localize_link_header(v, &bmc.ctx)),
+            _ => Some(value.clone()),
+        };
+        if let Some(value) = value {
+            headers.push((name.clone(), value));
+        }
+    }
+    let content_type = reply
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = if *method == Method::HEAD || reply.body.is_empty() {
+        reply.body
+    } else if is_json_type(content_type) || (content_type.is_none() && looks_like_json(&reply.body))
+    {
+        let mut value: Value =
+            serde_json::from_slice(&reply.body).map_err(|e| AggError::BmcBadReply {
+                bmc: bmc.id.to_string(),
+                reason: format!("reply is not valid JSON: {e}"),
+            })?;
+        localize_body(&mut value, &bmc.ctx);
+        Bytes::from(
+            serde_json::to_vec(&value)
+                .map_err(|e| AggError::Internal(format!("re-serializing reply: {e}")))?,
+        )
+    } else {
+        reply.body
+    };
+    Ok(Reply {
+        status: reply.status.as_u16(),
+        headers,
+        body,
+    })
+}
+
+fn looks_like_json(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{' || *b == b'[')
+}
+
+fn header_value(v: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(v).ok()
+}

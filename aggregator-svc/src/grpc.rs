@@ -1,0 +1,126 @@
+//! The tonic service: the one conversion between proto messages and the aggregator's own types.
+//! Handlers stay thin: convert, dispatch, convert back.
+
+use crate::AppState;
+use crate::dispatch::dispatch;
+use crate::error::AggError;
+use crate::exchange::{Exchange, Reply};
+use http::{HeaderName, HeaderValue, Method};
+use proto::metadata;
+use proto::v1::aggregator_server::Aggregator;
+use proto::v1::{DescribeReply, DescribeRequest, Header, Link, RedfishRequest, RedfishResponse};
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+use tracing::Instrument;
+
+pub struct AggregatorService {
+    state: Arc<AppState>,
+}
+
+impl AggregatorService {
+    pub fn new(state: Arc<AppState>) -> Self {
+        AggregatorService { state }
+    }
+}
+
+fn meta(request: &tonic::metadata::MetadataMap, key: &str) -> String {
+    request
+        .get(key)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn to_exchange(request: Request<RedfishRequest>) -> Result<Exchange, AggError> {
+    let user = meta(request.metadata(), metadata::USER);
+    let r = request.into_inner();
+    let method = Method::from_bytes(r.method.as_bytes())
+        .map_err(|_| AggError::Internal(format!("bad method {:?}", r.method)))?;
+    let headers = r
+        .headers
+        .into_iter()
+        .filter_map(|h| {
+            let name = HeaderName::from_bytes(h.name.as_bytes()).ok()?;
+            let value = HeaderValue::from_bytes(&h.value).ok()?;
+            Some((name, value))
+        })
+        .collect();
+    Ok(Exchange {
+        method,
+        path: r.path,
+        query: r.query,
+        headers,
+        body: r.body,
+        user,
+    })
+}
+
+fn to_response(reply: Reply) -> RedfishResponse {
+    RedfishResponse {
+        status: u32::from(reply.status),
+        headers: reply
+            .headers
+            .into_iter()
+            .map(|(n, v)| Header {
+                name: n.as_str().to_owned(),
+                value: bytes::Bytes::copy_from_slice(v.as_bytes()),
+            })
+            .collect(),
+        body: reply.body,
+    }
+}
+
+#[tonic::async_trait]
+impl Aggregator for AggregatorService {
+    async fn forward(
+        &self,
+        request: Request<RedfishRequest>,
+    ) -> Result<Response<RedfishResponse>, Status> {
+        let request_id = meta(request.metadata(), metadata::REQUEST_ID);
+        let exchange = to_exchange(request).map_err(AggError::into_status)?;
+        let span = tracing::info_span!("forward", request_id = %request_id, method = %exchange.method, path = %exchange.path, user = %exchange.user);
+        let state = self.state.clone();
+        let work = async move {
+            let result = dispatch(&state.inventory, &exchange).await;
+            if exchange.method != Method::GET && exchange.method != Method::HEAD {
+                tracing::info!(status = ?result.as_ref().map(|r| r.status).ok(), "change forwarded");
+            }
+            result
+        }
+        .instrument(span);
+        // Detached: a PATCH, POST or DELETE is finished even if the client hangs up while the BMC
+        // is midway, and shutdown waits for it through the tracker.
+        let result = self
+            .state
+            .tracker
+            .spawn(work)
+            .await
+            .map_err(|e| AggError::Internal(format!("request task: {e}")))
+            .and_then(|r| r);
+        result
+            .map(|r| Response::new(to_response(r)))
+            .map_err(AggError::into_status)
+    }
+
+    async fn describe(
+        &self,
+        _request: Request<DescribeRequest>,
+    ) -> Result<Response<DescribeReply>, Status> {
+        let links = self
+            .state
+            .inventory
+            .served_collections()
+            .into_iter()
+            .filter(|c| !c.contains('/'))
+            .map(|c| Link {
+                odata_id: format!("/redfish/v1/{c}"),
+                name: c,
+            })
+            .collect();
+        Ok(Response::new(DescribeReply {
+            links,
+            service_uuid: self.state.service_uuid.clone(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }))
+    }
+}

@@ -1,0 +1,253 @@
+//! The in-memory inventory every request reads: the configured BMCs (client, localizer context,
+//! health) and the merged collections, pre-serialized so a collection GET never waits on a BMC.
+//! Discovery writes here (and through to the store); requests only read.
+
+use crate::bmc_client::BmcClient;
+use bytes::Bytes;
+use redfish::ids::BmcId;
+use redfish::rewrite::BmcContext;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthState {
+    /// Not contacted yet since start.
+    Unknown,
+    Up,
+    Down,
+}
+
+#[derive(Debug, Clone)]
+pub struct Health {
+    pub state: HealthState,
+    pub since: SystemTime,
+}
+
+pub struct BmcEntry {
+    pub id: BmcId,
+    pub client: Arc<BmcClient>,
+    pub ctx: BmcContext,
+    health: RwLock<Health>,
+}
+
+impl BmcEntry {
+    pub fn new(client: Arc<BmcClient>) -> Self {
+        let id = client.id().clone();
+        let ctx = BmcContext::new(&id, &[client.origin().to_owned()]);
+        BmcEntry {
+            id,
+            client,
+            ctx,
+            health: RwLock::new(Health {
+                state: HealthState::Unknown,
+                since: SystemTime::now(),
+            }),
+        }
+    }
+
+    pub fn health(&self) -> Health {
+        self.health.read().map(|h| h.clone()).unwrap_or(Health {
+            state: HealthState::Unknown,
+            since: SystemTime::now(),
+        })
+    }
+
+    /// Records a health observation; returns true when the state changed (worth a log line).
+    pub fn observe(&self, state: HealthState) -> bool {
+        let Ok(mut h) = self.health.write() else {
+            return false;
+        };
+        if h.state == state {
+            return false;
+        }
+        *h = Health {
+            state,
+            since: SystemTime::now(),
+        };
+        true
+    }
+}
+
+/// `@odata.type` and `Name` for a merged collection, learned from the BMCs (or the defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionType {
+    pub odata_type: String,
+    pub name: String,
+}
+
+/// Collections the aggregate always serves, even before any BMC answered.
+pub const ALWAYS_SERVED: &[(&str, &str, &str)] = &[
+    (
+        "Chassis",
+        "#ChassisCollection.ChassisCollection",
+        "Chassis Collection",
+    ),
+    (
+        "Managers",
+        "#ManagerCollection.ManagerCollection",
+        "Manager Collection",
+    ),
+    (
+        "Systems",
+        "#ComputerSystemCollection.ComputerSystemCollection",
+        "Computer System Collection",
+    ),
+];
+
+/// One merged collection, ready to serve.
+#[derive(Debug, Clone)]
+pub struct CollectionDoc {
+    pub odata_id: String,
+    pub odata_type: String,
+    pub name: String,
+    pub members: Vec<String>,
+    /// The whole GET body, built once per change.
+    pub body: Bytes,
+}
+
+#[derive(Default)]
+struct Discovered {
+    /// Per BMC: (collection, aggregate member URI) in the BMC's order.
+    members: HashMap<String, Vec<(String, String)>>,
+    types: HashMap<String, CollectionType>,
+}
+
+pub struct Inventory {
+    /// In configuration order; the order members are listed in.
+    bmcs: Vec<Arc<BmcEntry>>,
+    by_id: HashMap<String, Arc<BmcEntry>>,
+    discovered: RwLock<Discovered>,
+    view: RwLock<Arc<HashMap<String, CollectionDoc>>>,
+}
+
+impl Inventory {
+    pub fn new(bmcs: Vec<Arc<BmcEntry>>) -> Self {
+        let by_id = bmcs
+            .iter()
+            .map(|b| (b.id.as_str().to_owned(), b.clone()))
+            .collect();
+        let inv = Inventory {
+            bmcs,
+            by_id,
+            discovered: RwLock::new(Discovered::default()),
+            view: RwLock::new(Arc::new(HashMap::new())),
+        };
+        inv.rebuild_view();
+        inv
+    }
+
+    pub fn bmcs(&self) -> &[Arc<BmcEntry>] {
+        &self.bmcs
+    }
+
+    pub fn bmc(&self, id: &str) -> Option<&Arc<BmcEntry>> {
+        self.by_id.get(id)
+    }
+
+    /// The merged collection at `collection` (e.g. "Systems"), if the aggregate serves it.
+    pub fn collection(&self, collection: &str) -> Option<CollectionDoc> {
+        self.view.read().ok()?.get(collection).cloned()
+    }
+
+    /// Names of every collection currently served, for the ServiceRoot.
+    pub fn served_collections(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .view
+            .read()
+            .map(|v| v.keys().cloned().collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// Replaces one BMC's discovered members (not persisted here; discovery writes the store).
+    pub fn set_members(&self, bmc: &str, members: Vec<(String, String)>) {
+        if let Ok(mut d) = self.discovered.write() {
+            d.members.insert(bmc.to_owned(), members);
+        }
+    }
+
+    pub fn learn_type(&self, collection: &str, t: CollectionType) {
+        if let Ok(mut d) = self.discovered.write() {
+            d.types.entry(collection.to_owned()).or_insert(t);
+        }
+    }
+
+    /// Recomputes every merged collection from what is known. Cheap relative to discovery; called
+    /// after changes, never per request.
+    pub fn rebuild_view(&self) {
+        let Ok(d) = self.discovered.read() else {
+            return;
+        };
+        let mut lists: HashMap<String, Vec<String>> = ALWAYS_SERVED
+            .iter()
+            .map(|(c, _, _)| ((*c).to_owned(), Vec::new()))
+            .collect();
+        for bmc in &self.bmcs {
+            if let Some(members) = d.members.get(bmc.id.as_str()) {
+                for (collection, uri) in members {
+                    lists
+                        .entry(collection.clone())
+                        .or_default()
+                        .push(uri.clone());
+                }
+            }
+        }
+        let view = lists
+            .into_iter()
+            .map(|(collection, members)| {
+                let t = d
+                    .types
+                    .get(&collection)
+                    .cloned()
+                    .unwrap_or_else(|| default_type(&collection));
+                let doc = collection_doc(&collection, t, members);
+                (collection, doc)
+            })
+            .collect();
+        drop(d);
+        if let Ok(mut v) = self.view.write() {
+            *v = Arc::new(view);
+        }
+    }
+}
+
+fn default_type(collection: &str) -> CollectionType {
+    ALWAYS_SERVED
+        .iter()
+        .find(|(c, _, _)| *c == collection)
+        .map(|(_, t, n)| CollectionType {
+            odata_type: (*t).to_owned(),
+            name: (*n).to_owned(),
+        })
+        .unwrap_or_else(|| CollectionType {
+            odata_type: "#Resource.ResourceCollection".to_owned(),
+            name: format!("{collection} Collection"),
+        })
+}
+
+fn collection_doc(collection: &str, t: CollectionType, members: Vec<String>) -> CollectionDoc {
+    let odata_id = format!("/redfish/v1/{collection}");
+    let body = collection_body(&odata_id, &t, &members);
+    CollectionDoc {
+        odata_id,
+        odata_type: t.odata_type,
+        name: t.name,
+        members,
+        body: Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
+    }
+}
+
+/// The JSON of a collection listing `members` (used for the cached body and for $top/$skip pages).
+pub fn collection_body(odata_id: &str, t: &CollectionType, members: &[String]) -> Value {
+    let list: Vec<Value> = members.iter().map(|m| json!({"@odata.id": m})).collect();
+    json!({
+        "@odata.id": odata_id,
+        "@odata.type": t.odata_type,
+        "Name": t.name,
+        "Members": list,
+        "Members@odata.count": members.len(),
+    })
+}

@@ -1,0 +1,131 @@
+//! aggregator-svc: owns the BMC inventory, discovery, the cached collections, the rack's own
+//! resources and the transparent proxy with its localizer. Serves the `aggregator.v1` gRPC
+//! contract to frontend-svc.
+//!
+//! - [`config`]: the `[aggregator]` section, validated.
+//! - [`bmc_client`] + [`tls`]: one pooled, session-holding HTTP client per BMC.
+//! - [`discovery`]: periodic, parallel discovery into the [`inventory`] (and the [`store`]).
+//! - [`dispatch`] -> [`forward`]: where a request goes, and the proxy itself.
+//! - [`grpc`]: the tonic service; [`error`]: `AggError` and its one mapping to status.
+
+pub mod bmc_client;
+pub mod config;
+pub mod discovery;
+pub mod dispatch;
+pub mod error;
+pub mod exchange;
+pub mod forward;
+pub mod grpc;
+pub mod inventory;
+pub mod store;
+pub mod tls;
+
+use crate::bmc_client::{BmcClient, ClientLimits};
+use crate::config::AggregatorConfig;
+use crate::inventory::{BmcEntry, Inventory};
+use crate::store::Store;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::AggregatorConfig as Config;
+
+/// How long shutdown waits for in-flight BMC requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Shared by every request handler.
+pub struct AppState {
+    pub inventory: Arc<Inventory>,
+    pub store: Store,
+    pub service_uuid: String,
+    pub tracker: TaskTracker,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] svc_common::ConfigError),
+    #[error("state: {0}")]
+    State(String),
+    #[error("serving gRPC: {0}")]
+    Serve(String),
+}
+
+/// Runs the aggregator on `listener` until `shutdown` resolves, then drains in-flight requests.
+pub async fn run(
+    config: AggregatorConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let bmcs = config.validate()?;
+    let store = Store::open(&config.state_dir).map_err(|e| RunError::State(e.to_string()))?;
+    let service_uuid = store
+        .service_uuid()
+        .await
+        .map_err(|e| RunError::State(e.to_string()))?;
+    let limits = ClientLimits {
+        connect_timeout: Duration::from_millis(config.connect_timeout_ms),
+        request_timeout: Duration::from_millis(config.request_timeout_ms),
+        per_bmc_concurrency: config.per_bmc_concurrency,
+        max_reply_bytes: config.max_reply_bytes,
+    };
+    let mut entries = Vec::with_capacity(bmcs.len());
+    for bmc in &bmcs {
+        let client = BmcClient::new(bmc, limits).map_err(|e| {
+            RunError::Config(svc_common::ConfigError::at(
+                &format!("aggregator.bmcs.{}", bmc.id),
+                e,
+            ))
+        })?;
+        entries.push(Arc::new(BmcEntry::new(client)));
+    }
+    let inventory = Arc::new(Inventory::new(entries));
+    let tracker = TaskTracker::new();
+    let cancel = CancellationToken::new();
+    tracker.spawn(discovery::run_discovery(
+        inventory.clone(),
+        store.clone(),
+        Duration::from_secs(config.discovery_interval_secs),
+        config.discovery_concurrency,
+        cancel.clone(),
+    ));
+    let state = Arc::new(AppState {
+        inventory: inventory.clone(),
+        store,
+        service_uuid,
+        tracker: tracker.clone(),
+    });
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<proto::v1::aggregator_server::AggregatorServer<grpc::AggregatorService>>()
+        .await;
+    let service =
+        proto::v1::aggregator_server::AggregatorServer::new(grpc::AggregatorService::new(state))
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(64 * 1024 * 1024);
+    tracing::info!(bmcs = bmcs.len(), addr = ?listener.local_addr().ok(), "aggregator-svc serving");
+    let served = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(service)
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            shutdown,
+        )
+        .await;
+    cancel.cancel();
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("in-flight requests still running after the grace period");
+    }
+    for bmc in inventory.bmcs() {
+        bmc.client.logout().await;
+    }
+    served.map_err(|e| RunError::Serve(e.to_string()))
+}

@@ -1,0 +1,263 @@
+//! The aggregator's SQLite state: discovered members (so collections are served at once after a
+//! restart, and ids stay stable) and the aggregate's identity. rusqlite runs only inside
+//! `spawn_blocking`; every write is one transaction.
+
+use crate::error::AggError;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Ordered migrations; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[
+    // 1: identity and discovered members.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE members (
+        bmc_id TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        odata_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (bmc_id, collection, odata_id)
+     );
+     CREATE TABLE collection_types (
+        collection TEXT PRIMARY KEY,
+        odata_type TEXT NOT NULL,
+        name TEXT NOT NULL
+     );",
+];
+
+/// One discovered member, already in the aggregate's URI space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMember {
+    pub bmc_id: String,
+    pub collection: String,
+    pub odata_id: String,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Self, AggError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| AggError::Store(format!("creating {}: {e}", dir.display())))?;
+        let conn = Connection::open(dir.join("aggregator.sqlite3")).map_err(store_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(store_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(store_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(store_err)?;
+        migrate(&conn)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    ) -> Result<T, AggError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| AggError::Store("store lock poisoned".into()))?;
+            f(&mut guard).map_err(store_err)
+        })
+        .await
+        .map_err(|e| AggError::Store(format!("store task: {e}")))?
+    }
+
+    /// The aggregate's UUID, created once and kept forever.
+    pub async fn service_uuid(&self) -> Result<String, AggError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'service_uuid'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let uuid = match existing {
+                Some(u) => u,
+                None => {
+                    let u = uuid::Uuid::new_v4().to_string();
+                    tx.execute(
+                        "INSERT INTO meta (key, value) VALUES ('service_uuid', ?1)",
+                        params![u],
+                    )?;
+                    u
+                }
+            };
+            tx.commit()?;
+            Ok(uuid)
+        })
+        .await
+    }
+
+    pub async fn load_members(&self) -> Result<Vec<StoredMember>, AggError> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT bmc_id, collection, odata_id FROM members ORDER BY bmc_id, collection, position",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(StoredMember {
+                    bmc_id: r.get(0)?,
+                    collection: r.get(1)?,
+                    odata_id: r.get(2)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Replaces everything known about one BMC's members in one transaction.
+    pub async fn replace_members(
+        &self,
+        bmc_id: &str,
+        members: Vec<(String, String)>,
+    ) -> Result<(), AggError> {
+        let bmc_id = bmc_id.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM members WHERE bmc_id = ?1", params![bmc_id])?;
+            {
+                let mut insert = tx.prepare(
+                    "INSERT OR IGNORE INTO members (bmc_id, collection, odata_id, position) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (position, (collection, odata_id)) in members.iter().enumerate() {
+                    insert.execute(params![bmc_id, collection, odata_id, position as i64])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    pub async fn load_collection_types(&self) -> Result<Vec<(String, String, String)>, AggError> {
+        self.with(|c| {
+            let mut stmt =
+                c.prepare("SELECT collection, odata_type, name FROM collection_types")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub async fn save_collection_type(
+        &self,
+        collection: &str,
+        odata_type: &str,
+        name: &str,
+    ) -> Result<(), AggError> {
+        let (collection, odata_type, name) = (
+            collection.to_owned(),
+            odata_type.to_owned(),
+            name.to_owned(),
+        );
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO collection_types (collection, odata_type, name) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(collection) DO UPDATE SET odata_type = excluded.odata_type, name = excluded.name",
+                params![collection, odata_type, name],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), AggError> {
+    let done: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(store_err)?;
+    let done = usize::try_from(done).unwrap_or(0);
+    if done > MIGRATIONS.len() {
+        return Err(AggError::Store(format!(
+            "database schema version {done} is newer than this build understands ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))
+        .map_err(store_err)?;
+    }
+    Ok(())
+}
+
+fn store_err(e: rusqlite::Error) -> AggError {
+    AggError::Store(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn uuid_is_stable_across_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = Store::open(dir.path())
+            .expect("open")
+            .service_uuid()
+            .await
+            .expect("uuid");
+        let again = Store::open(dir.path())
+            .expect("reopen")
+            .service_uuid()
+            .await
+            .expect("uuid");
+        assert_eq!(first, again);
+    }
+
+    #[tokio::test]
+    async fn members_are_replaced_per_bmc_and_survive_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let m = |c: &str, id: &str| (c.to_owned(), id.to_owned());
+        store
+            .replace_members(
+                "s1",
+                vec![
+                    m("Systems", "/redfish/v1/Systems/s1-1"),
+                    m("Chassis", "/redfish/v1/Chassis/s1-1"),
+                ],
+            )
+            .await
+            .expect("write");
+        store
+            .replace_members("s2", vec![m("Systems", "/redfish/v1/Systems/s2-1")])
+            .await
+            .expect("write");
+        store
+            .replace_members("s1", vec![m("Systems", "/redfish/v1/Systems/s1-2")])
+            .await
+            .expect("write");
+        let loaded = Store::open(dir.path())
+            .expect("reopen")
+            .load_members()
+            .await
+            .expect("load");
+        let ids: Vec<&str> = loaded.iter().map(|m| m.odata_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["/redfish/v1/Systems/s1-2", "/redfish/v1/Systems/s2-1"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(Store::open(dir.path()).expect("open"));
+        let conn = Connection::open(dir.path().join("aggregator.sqlite3")).expect("raw");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+        drop(conn);
+        assert!(Store::open(dir.path()).is_err());
+    }
+}

@@ -1,0 +1,110 @@
+//! The gRPC client to aggregator-svc: a lazily connected channel shared by all requests, the
+//! request deadline, request id and principal in metadata, and the one mapping from a gRPC Status
+//! back to a `FrontendError`.
+
+use crate::error::FrontendError;
+use proto::metadata;
+use proto::v1::aggregator_client::AggregatorClient;
+use proto::v1::{DescribeReply, DescribeRequest, RedfishRequest, RedfishResponse};
+use redfish::messages::Message;
+use std::time::Duration;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+#[derive(Clone)]
+pub struct AggClient {
+    inner: AggregatorClient<Channel>,
+    timeout: Duration,
+}
+
+/// Who is asking, for the aggregator's audit log.
+pub struct Caller<'a> {
+    pub request_id: &'a str,
+    pub user: &'a str,
+    pub role: &'a str,
+}
+
+impl AggClient {
+    pub fn connect_lazy(endpoint: &str, timeout: Duration) -> Result<Self, String> {
+        let channel = Endpoint::from_shared(endpoint.to_owned())
+            .map_err(|e| format!("aggregator endpoint {endpoint}: {e}"))?
+            .connect_timeout(Duration::from_secs(3))
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .connect_lazy();
+        Ok(AggClient {
+            inner: AggregatorClient::new(channel)
+                .max_decoding_message_size(64 * 1024 * 1024)
+                .max_encoding_message_size(64 * 1024 * 1024),
+            timeout,
+        })
+    }
+
+    pub async fn forward(
+        &self,
+        request: RedfishRequest,
+        caller: &Caller<'_>,
+    ) -> Result<RedfishResponse, FrontendError> {
+        let mut req = tonic::Request::new(request);
+        req.set_timeout(self.timeout);
+        let md = req.metadata_mut();
+        for (key, value) in [
+            (metadata::REQUEST_ID, caller.request_id),
+            (metadata::USER, caller.user),
+            (metadata::ROLE, caller.role),
+        ] {
+            if let Ok(v) = value.parse() {
+                md.insert(key, v);
+            }
+        }
+        let mut client = self.inner.clone();
+        client
+            .forward(req)
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(status_to_error)
+    }
+
+    pub async fn describe(&self) -> Result<DescribeReply, FrontendError> {
+        let mut req = tonic::Request::new(DescribeRequest {});
+        req.set_timeout(Duration::from_secs(5));
+        let mut client = self.inner.clone();
+        client
+            .describe(req)
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(status_to_error)
+    }
+}
+
+fn meta(status: &Status, key: &str) -> Option<String> {
+    status
+        .metadata()
+        .get(key)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The aggregator's own errors carry their Redfish message; anything else is a transport problem.
+pub fn status_to_error(status: Status) -> FrontendError {
+    if let (Some(key), Some(http_status)) = (
+        meta(&status, metadata::MESSAGE_ID),
+        meta(&status, metadata::HTTP_STATUS).and_then(|s| s.parse::<u16>().ok()),
+    ) {
+        let args: Vec<String> = meta(&status, metadata::MESSAGE_ARGS)
+            .and_then(|a| serde_json::from_str(&a).ok())
+            .unwrap_or_default();
+        return FrontendError::Upstream {
+            http_status,
+            message: Message::new(&key, args),
+            retry_after: meta(&status, metadata::RETRY_AFTER),
+            allow: meta(&status, metadata::ALLOW),
+        };
+    }
+    match status.code() {
+        Code::Unavailable => FrontendError::AggregatorDown(status.message().to_owned()),
+        // tonic reports its own expired deadline as Cancelled("Timeout expired").
+        Code::DeadlineExceeded | Code::Cancelled => FrontendError::AggregatorDeadline,
+        _ => FrontendError::Internal(format!("aggregator: {status}")),
+    }
+}

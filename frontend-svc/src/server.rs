@@ -1,0 +1,112 @@
+//! The warp server: one filter that turns any HTTP request into a `Request` (body read up to the
+//! configured limit) and hands it to the router. Routing itself is plain code in `router.rs`.
+
+use crate::AppState;
+use crate::error::FrontendError;
+use crate::request::Request;
+use crate::response::Response;
+use bytes::{Buf, Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+use http::{HeaderMap, Method};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use warp::Filter;
+
+pub fn filter(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
+    let raw_query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    warp::method()
+        .and(warp::path::full())
+        .and(raw_query)
+        .and(warp::header::headers_cloned())
+        .and(warp::addr::remote())
+        .and(warp::body::stream())
+        .then(
+            move |method: Method,
+                  path: warp::path::FullPath,
+                  query: String,
+                  headers: HeaderMap,
+                  peer: Option<SocketAddr>,
+                  body| {
+                let state = state.clone();
+                async move {
+                    let id = request_id(&headers);
+                    let response = match read_body(body, &headers, state.max_body_bytes).await {
+                        Ok(body) => {
+                            let request = Request {
+                                id,
+                                method,
+                                path: path.as_str().to_owned(),
+                                query,
+                                headers,
+                                body,
+                                peer,
+                            };
+                            crate::router::handle(&state, request).await
+                        }
+                        Err(e) => e.into_response().finish(&id, false),
+                    };
+                    into_warp(response)
+                }
+            },
+        )
+        .recover(|_rejection: warp::Rejection| async {
+            // Every request matches the filter above; this only satisfies the type.
+            Ok::<_, Infallible>(into_warp(
+                FrontendError::Internal("unroutable".into()).into_response(),
+            ))
+        })
+        .unify()
+}
+
+/// A client-supplied X-Request-Id is kept when it is sane, so logs correlate across Apache.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+}
+
+async fn read_body<S, B>(body: S, headers: &HeaderMap, limit: usize) -> Result<Bytes, FrontendError>
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(FrontendError::PayloadTooLarge);
+    }
+    let mut collected = BytesMut::with_capacity(declared.unwrap_or(0));
+    tokio::pin!(body);
+    while let Some(chunk) = body.next().await {
+        let mut chunk = chunk.map_err(|e| FrontendError::bad_request_body(&e.to_string()))?;
+        if collected.len() + chunk.remaining() > limit {
+            return Err(FrontendError::PayloadTooLarge);
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            collected.extend_from_slice(part);
+            let n = part.len();
+            chunk.advance(n);
+        }
+    }
+    Ok(collected.freeze())
+}
+
+fn into_warp(response: Response) -> warp::reply::Response {
+    let mut out = warp::reply::Response::new(response.body.into());
+    *out.status_mut() = response.status;
+    *out.headers_mut() = response.headers;
+    out
+}

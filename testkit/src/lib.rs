@@ -1,0 +1,244 @@
+//! Starts whole stacks in one process, every part on 127.0.0.1 port 0 with its own temporary
+//! state directory: simulated BMCs, aggregator-svc, frontend-svc, talking real HTTP and real gRPC.
+//! Many stacks can run at once, so tests run in parallel.
+
+use bmc_sim::{BmcOptions, Profile, SimBmc, SimHandle};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use bmc_sim;
+
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "testkit-admin-pw";
+
+/// What to start.
+#[derive(Clone, Debug)]
+pub struct StackOptions {
+    /// (bmc id, profile) per simulated BMC.
+    pub bmcs: Vec<(String, Profile)>,
+    pub connect_timeout_ms: u64,
+    pub request_timeout_ms: u64,
+    pub discovery_interval_secs: u64,
+    pub tls: bool,
+}
+
+impl StackOptions {
+    /// `n` BMCs of one profile, ids s1..sn.
+    pub fn rack(n: usize, profile: Profile) -> Self {
+        StackOptions {
+            bmcs: (1..=n).map(|i| (format!("s{i}"), profile)).collect(),
+            connect_timeout_ms: 1_000,
+            request_timeout_ms: 3_000,
+            discovery_interval_secs: 300,
+            tls: false,
+        }
+    }
+}
+
+pub struct Service {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Service {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
+    }
+}
+
+pub struct Stack {
+    /// `http://127.0.0.1:PORT` of the frontend.
+    pub base: String,
+    pub sims: Vec<SimHandle>,
+    pub agg_endpoint: String,
+    pub client: reqwest::Client,
+    pub frontend_state: tempfile::TempDir,
+    pub aggregator_state: tempfile::TempDir,
+    frontend: Option<Service>,
+    aggregator: Option<Service>,
+    options: StackOptions,
+}
+
+/// A configuration for the aggregator pointing at `sims`.
+pub fn aggregator_config(
+    sims: &[SimHandle],
+    state_dir: &std::path::Path,
+    options: &StackOptions,
+) -> aggregator_svc::Config {
+    let bmcs = sims
+        .iter()
+        .map(|s| {
+            format!(
+                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n",
+                s.id(),
+                s.url()
+            )
+        })
+        .collect::<String>();
+    let text = format!(
+        "grpc_listen = \"127.0.0.1:0\"\nstate_dir = \"{}\"\nconnect_timeout_ms = {}\nrequest_timeout_ms = {}\ndiscovery_interval_secs = {}\n{bmcs}",
+        state_dir.display(),
+        options.connect_timeout_ms,
+        options.request_timeout_ms,
+        options.discovery_interval_secs,
+    );
+    toml_config(&text)
+}
+
+fn toml_config<T: serde::de::DeserializeOwned>(text: &str) -> T {
+    match toml::from_str(text) {
+        Ok(c) => c,
+        Err(e) => panic!("testkit built a bad config: {e}\n{text}"),
+    }
+}
+
+pub fn frontend_config(state_dir: &std::path::Path, agg_endpoint: &str) -> frontend_svc::Config {
+    toml_config(&format!(
+        "listen = \"127.0.0.1:0\"\naggregator_endpoint = \"{agg_endpoint}\"\nstate_dir = \"{}\"\n[bootstrap_admin]\nusername = \"{ADMIN_USER}\"\npassword = \"{ADMIN_PASSWORD}\"\n",
+        state_dir.display()
+    ))
+}
+
+impl Stack {
+    pub async fn start(options: StackOptions) -> Stack {
+        let mut sims = Vec::new();
+        for (id, profile) in &options.bmcs {
+            let mut o = BmcOptions::new(id, *profile);
+            o.tls = options.tls;
+            sims.push(SimBmc::start(o).await.expect("start bmc-sim"));
+        }
+        let aggregator_state = tempfile::tempdir().expect("tempdir");
+        let frontend_state = tempfile::tempdir().expect("tempdir");
+        let (aggregator, agg_endpoint) =
+            start_aggregator(aggregator_config(&sims, aggregator_state.path(), &options)).await;
+        let (frontend, base) =
+            start_frontend(frontend_config(frontend_state.path(), &agg_endpoint)).await;
+        Stack {
+            base,
+            sims,
+            agg_endpoint,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            frontend_state,
+            aggregator_state,
+            frontend: Some(frontend),
+            aggregator: Some(aggregator),
+            options,
+        }
+    }
+
+    pub fn options(&self) -> &StackOptions {
+        &self.options
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request as the bootstrap administrator.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .basic_auth(ADMIN_USER, Some(ADMIN_PASSWORD))
+    }
+
+    /// GET as administrator: status and JSON body (Null when the body is not JSON).
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .admin(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// Waits until `collection` lists `count` members (discovery runs in the background).
+    pub async fn wait_for_members(&self, collection: &str, count: usize) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (status, body) = self.get(collection).await;
+            if status == 200 && body["Members"].as_array().map(Vec::len) == Some(count) {
+                return body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{collection} never listed {count} members; last answer {status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Restarts the aggregator and frontend on new ports with the same state directories.
+    pub async fn restart_services(&mut self) {
+        if let Some(f) = self.frontend.take() {
+            f.stop().await;
+        }
+        if let Some(a) = self.aggregator.take() {
+            a.stop().await;
+        }
+        let (aggregator, agg_endpoint) = start_aggregator(aggregator_config(
+            &self.sims,
+            self.aggregator_state.path(),
+            &self.options,
+        ))
+        .await;
+        let (frontend, base) =
+            start_frontend(frontend_config(self.frontend_state.path(), &agg_endpoint)).await;
+        self.aggregator = Some(aggregator);
+        self.frontend = Some(frontend);
+        self.agg_endpoint = agg_endpoint;
+        self.base = base;
+    }
+
+    pub async fn teardown(mut self) {
+        if let Some(f) = self.frontend.take() {
+            f.stop().await;
+        }
+        if let Some(a) = self.aggregator.take() {
+            a.stop().await;
+        }
+        for s in self.sims.drain(..) {
+            s.shutdown().await;
+        }
+    }
+}
+
+#[doc(hidden)]
+pub async fn start_aggregator(config: aggregator_svc::Config) -> (Service, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, rx) = oneshot::channel();
+    let task = tokio::spawn(async move {
+        if let Err(e) = aggregator_svc::run(config, listener, async {
+            let _ = rx.await;
+        })
+        .await
+        {
+            panic!("aggregator-svc failed: {e}");
+        }
+    });
+    (Service { stop, task }, endpoint)
+}
+
+pub async fn start_frontend(config: frontend_svc::Config) -> (Service, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, rx) = oneshot::channel();
+    let task = tokio::spawn(async move {
+        if let Err(e) = frontend_svc::run(config, listener, async {
+            let _ = rx.await;
+        })
+        .await
+        {
+            panic!("frontend-svc failed: {e}");
+        }
+    });
+    (Service { stop, task }, base)
+}
