@@ -2,6 +2,9 @@
 
 use redfish::collections::{AGGREGATED_COLLECTIONS, collection_of, is_aggregated_collection};
 
+/// (collection, rest).
+type Split = Option<(&'static str, &'static str)>;
+
 #[test]
 fn table_is_sorted_and_deduplicated() {
     for pair in AGGREGATED_COLLECTIONS.windows(2) {
@@ -110,7 +113,7 @@ fn aggregate_owned_services_are_excluded() {
 #[test]
 fn collection_of_table() {
     // (path after /redfish/v1/, expected)
-    let rows: &[(&str, Option<(&str, &str)>)] = &[
+    let rows: &[(&str, Split)] = &[
         ("Systems", Some(("Systems", ""))),
         ("Systems/", Some(("Systems", ""))),
         ("Systems/1", Some(("Systems", "1"))),

@@ -3,6 +3,9 @@
 use proptest::prelude::*;
 use redfish::ids::{BmcId, prefix_member, split_member};
 
+/// (bmc, member).
+type Split = Option<(&'static str, &'static str)>;
+
 #[test]
 fn bmc_id_validation_table() {
     // (input, valid, why)
@@ -44,7 +47,7 @@ fn bmc_id_accessors_and_error_text() {
 #[test]
 fn split_member_table() {
     // (aggregated id, expected split, vendor shape)
-    let rows: &[(&str, Option<(&str, &str)>, &str)] = &[
+    let rows: &[(&str, Split, &str)] = &[
         ("s1-1", Some(("s1", "1")), "iLO/Supermicro numeric"),
         (
             "s1-System.Embedded.1",

@@ -5,6 +5,9 @@ use redfish::collections::AGGREGATED_COLLECTIONS;
 use redfish::ids::split_member;
 use redfish::path::{Target, bmc_path, classify};
 
+/// (bmc, path) sent to the BMC.
+type Sent = Option<(&'static str, &'static str)>;
+
 const MEMBER_IDS: &[&str] = &[
     "1",
     "System.Embedded.1",
@@ -93,7 +96,7 @@ fn every_collection_x_unprefixed_member_is_local_unless_it_splits() {
 #[test]
 fn service_root_and_passthrough() {
     // (path, expected, path sent to the BMC)
-    let rows: Vec<(&str, Target, Option<(&str, &str)>)> = vec![
+    let rows: Vec<(&str, Target, Sent)> = vec![
         ("/redfish/v1", Target::ServiceRoot, None),
         ("/redfish/v1/", Target::ServiceRoot, None),
         (

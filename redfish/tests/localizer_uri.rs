@@ -16,6 +16,9 @@ fn ctx() -> BmcContext {
     BmcContext::new(&s1, &origins)
 }
 
+/// What delocalize_uri returns.
+type Delocalized = Result<Option<String>, ForeignLink>;
+
 const P: &str = "/redfish/v1/Oem/RedDrum/Bmcs/s1";
 
 /// (input, expected localized (None = left alone), vendor shape)
@@ -621,7 +624,7 @@ fn delocalize_uri_table() {
         })
     };
     // (aggregate URI, expected, why)
-    let rows: Vec<(&str, Result<Option<String>, ForeignLink>, &str)> = vec![
+    let rows: Vec<(&str, Delocalized, &str)> = vec![
         (
             "/redfish/v1/Systems/s1-1/Bios",
             ok("/redfish/v1/Systems/1/Bios"),
