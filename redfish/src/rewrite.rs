@@ -9,6 +9,13 @@
 //! - anything else below `/redfish/v1` (the ServiceRoot, AccountService, SessionService/Sessions/5,
 //!   Registries, JsonSchemas...) -> `/redfish/v1/Oem/RedDrum/Bmcs/<bmc><rest>` (see [`crate::path`]).
 //!
+//! URI-valued properties, found by name anywhere in the tree: `@odata.id`, `*@odata.nextLink`,
+//! `*@odata.navigationLink`, `target`, `@Redfish.ActionInfo`, `TaskMonitor`, `Image`,
+//! `MetricProperty(ies)`, `Targets`, `*URI`/`*Uri`/`*uri` (strings or arrays of strings); an
+//! absolute `@odata.context` loses its origin; task `HttpHeaders` values (`Location:`, `Link:`);
+//! `MessageArgs` that are URIs, and the same text in the sibling `Message`; and the `Id` of a
+//! member root (`/redfish/v1/Systems/s1-1`), which gets the same prefix as its URI.
+//!
 //! Query, fragment, trailing slash and percent-encoding are kept byte for byte. Everything else
 //! (external URLs, other hosts, non-Redfish paths) is left alone. Delocalizing is the inverse and
 //! refuses links that do not belong to the BMC the request goes to ([`ForeignLink`]).
@@ -87,40 +94,9 @@ fn default_port(scheme: &str) -> Option<&'static str> {
 }
 
 fn normalize_origin(raw: &str, out: &mut Vec<String>) {
-    let raw = raw.trim();
-    let (schemes, rest) = match raw.split_once("://") {
-        Some((scheme, rest)) => (vec![scheme.to_ascii_lowercase()], rest),
-        // A bare host: BMCs speak https, some also http on the same host.
-        None => (vec!["https".to_owned(), "http".to_owned()], raw),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        let Some((inside, after)) = bracketed.split_once(']') else {
-            return;
-        };
-        let port = match after {
-            "" => None,
-            _ => match after.strip_prefix(':') {
-                Some(port) => Some(port),
-                None => return,
-            },
-        };
-        (format!("[{inside}]"), port)
-    } else if authority.matches(':').count() > 1 {
-        // A bare IPv6 address has no port; URLs always bracket it.
-        (format!("[{authority}]"), None)
-    } else {
-        match authority.split_once(':') {
-            Some((host, port)) => (host.to_owned(), Some(port)),
-            None => (authority.to_owned(), None),
-        }
-    };
-    if host.is_empty() || host == "[]" {
+    let Some((schemes, host, port)) = parse_origin(raw) else {
         return;
-    }
-    let host = host.to_ascii_lowercase();
-    let port = port.filter(|p| !p.is_empty());
+    };
     for scheme in &schemes {
         let base = format!("{scheme}://{host}");
         let default = default_port(scheme);
@@ -134,6 +110,43 @@ fn normalize_origin(raw: &str, out: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// `(schemes, lowercase host, non-empty port)`; `None` when there is no usable host.
+fn parse_origin(raw: &str) -> Option<(Vec<String>, String, Option<&str>)> {
+    let raw = raw.trim();
+    let (schemes, rest) = match raw.split_once("://") {
+        Some((scheme, rest)) => (vec![scheme.to_ascii_lowercase()], rest),
+        // A bare host: BMCs speak https, some also http on the same host.
+        None => (vec!["https".to_owned(), "http".to_owned()], raw),
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit('@').next()?;
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (inside, after) = bracketed.split_once(']')?;
+        let port = if after.is_empty() {
+            None
+        } else {
+            Some(after.strip_prefix(':')?)
+        };
+        (format!("[{inside}]"), port)
+    } else if authority.matches(':').count() > 1 {
+        // A bare IPv6 address has no port; URLs always bracket it.
+        (format!("[{authority}]"), None)
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host.to_owned(), Some(port)),
+            None => (authority.to_owned(), None),
+        }
+    };
+    if host.is_empty() || host == "[]" {
+        return None;
+    }
+    Some((
+        schemes,
+        host.to_ascii_lowercase(),
+        port.filter(|p| !p.is_empty()),
+    ))
 }
 
 /// A link in a request body that does not point at a resource of the BMC the request is forwarded
@@ -437,7 +450,9 @@ fn key_kind(key: &str) -> KeyKind {
         | "TaskMonitor"
         | "Image"
         | "MetricProperty"
-        | "MetricProperties" => KeyKind::Link,
+        | "MetricProperties"
+        // SimpleUpdate's (and update parameters') list of resources to update.
+        | "Targets" => KeyKind::Link,
         "@odata.context" => KeyKind::Context,
         "MessageArgs" => KeyKind::MessageArgs,
         "HttpHeaders" => KeyKind::HttpHeaders,
@@ -675,7 +690,9 @@ fn replace_literals(text: &str, pairs: &mut [(String, String)]) -> Option<String
     let mut i = 0;
     while let Some(rest) = text.get(i..).filter(|r| !r.is_empty()) {
         let hit = pairs.iter().find(|(old, _)| {
-            rest.starts_with(old.as_str()) && !continues_uri(rest.get(old.len()..).unwrap_or(""))
+            !old.is_empty()
+                && rest.starts_with(old.as_str())
+                && !continues_uri(rest.get(old.len()..).unwrap_or(""))
         });
         match hit {
             Some((old, new)) => {

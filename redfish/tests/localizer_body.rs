@@ -301,8 +301,8 @@ fn delocalize_request_bodies() {
         ),
         (
             json!({"ImageURI": "https://files.example/fw.bin", "Targets": ["/redfish/v1/UpdateService/FirmwareInventory/s1-bmc_active"]}),
-            json!({"ImageURI": "https://files.example/fw.bin", "Targets": ["/redfish/v1/UpdateService/FirmwareInventory/s1-bmc_active"]}),
-            "SimpleUpdate: Targets is not a URI property by name (left for the caller)",
+            json!({"ImageURI": "https://files.example/fw.bin", "Targets": ["/redfish/v1/UpdateService/FirmwareInventory/bmc_active"]}),
+            "UpdateService.SimpleUpdate: Targets are links, ImageURI external",
         ),
         (
             json!({"Boot": {"BootSourceOverrideTarget": "Pxe", "BootSourceOverrideEnabled": "Once"}}),
@@ -369,6 +369,12 @@ fn delocalize_foreign_links_name_their_property() {
             "/0/@odata.id",
             "/redfish/v1/Oem/RedDrum/Bmcs/s2/AccountService/Accounts/1",
             "another BMC's passthrough, in a top-level array",
+        ),
+        (
+            json!({"ImageURI": "https://files.example/fw.bin", "Targets": ["/redfish/v1/Managers/s2-bmc"]}),
+            "/Targets/0",
+            "/redfish/v1/Managers/s2-bmc",
+            "SimpleUpdate aimed at another BMC's manager",
         ),
         (
             json!({"@odata.id": "/redfish/v1"}),

@@ -106,6 +106,7 @@ const KEYS: &[&str] = &[
     "Image",
     "MetricProperty",
     "MetricProperties",
+    "Targets",
     "ImageURI",
     "TargetUri",
     "uri",
@@ -326,6 +327,7 @@ fn is_link_key(key: &str) -> bool {
             | "Image"
             | "MetricProperty"
             | "MetricProperties"
+            | "Targets"
     ) || [
         "@odata.nextLink",
         "@odata.navigationLink",
