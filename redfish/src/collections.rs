@@ -83,7 +83,7 @@ pub const AGGREGATED_COLLECTIONS: &[&str] = &[
     "UpdateService/SoftwareInventory",
 ];
 
-/// Most `/` in any table entry plus one: only that many leading segments can name a collection.
+/// Most segments in any table entry: only that many leading segments can name a collection.
 const MAX_SEGMENTS: usize = 3;
 
 /// True when `path_after_v1` (no leading slash) is exactly a table entry.
