@@ -38,7 +38,10 @@ pub(crate) fn authenticate(state: &BmcState, headers: &HeaderMap) -> Result<Stri
 
 /// True if the user exists with this password.
 pub(crate) fn check_password(state: &BmcState, user: &str, pass: &str) -> bool {
-    state.users.get(user).is_some_and(|p| p == pass)
+    state
+        .users
+        .get(user)
+        .is_some_and(|u| u.enabled && u.password == pass)
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {

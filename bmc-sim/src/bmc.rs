@@ -19,12 +19,21 @@ pub(crate) struct Session {
     pub(crate) user: String,
 }
 
+/// A user who may log in.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) password: String,
+    pub(crate) enabled: bool,
+}
+
 /// Everything a BMC can change at run time (guarded by one short-held mutex).
 #[derive(Debug)]
 pub(crate) struct BmcState {
     pub(crate) store: Store,
-    /// User name -> password.
-    pub(crate) users: HashMap<String, String>,
+    /// User name -> credentials.
+    pub(crate) users: HashMap<String, User>,
+    /// Subscription id -> extra HTTP headers sent with each event (write-only `HttpHeaders`).
+    pub(crate) sub_headers: HashMap<String, Vec<(String, String)>>,
     /// Token -> session.
     pub(crate) sessions: HashMap<String, Session>,
     /// Counter for generated ids (sessions, accounts, tasks, events...).
@@ -34,10 +43,17 @@ pub(crate) struct BmcState {
 impl BmcState {
     pub(crate) fn new(template: Arc<Template>, user: &str, password: &str) -> BmcState {
         let mut users = HashMap::new();
-        users.insert(user.to_string(), password.to_string());
+        users.insert(
+            user.to_string(),
+            User {
+                password: password.to_string(),
+                enabled: true,
+            },
+        );
         BmcState {
             store: Store::new(template),
             users,
+            sub_headers: HashMap::new(),
             sessions: HashMap::new(),
             next_id: 1,
         }
@@ -114,8 +130,23 @@ impl Bmc {
     /// Rotates the administrator password; that user's sessions end.
     pub(crate) fn set_password(&self, new: &str) {
         let mut st = self.state();
-        st.users.insert(self.admin.clone(), new.to_string());
         let admin = self.admin.clone();
+        st.users.insert(
+            admin.clone(),
+            User {
+                password: new.to_string(),
+                enabled: true,
+            },
+        );
+        st.end_sessions_of(&admin);
+    }
+}
+
+impl BmcState {
+    /// Ends every session of a user (password change, account removal).
+    pub(crate) fn end_sessions_of(&mut self, user: &str) {
+        let st = self;
+        let admin = user.to_string();
         let dead: Vec<String> = st
             .sessions
             .iter()

@@ -30,7 +30,7 @@ impl Fleet {
         let options = config
             .bmc_options()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.0))?;
-        let mut templates: HashMap<Profile, Arc<Template>> = HashMap::new();
+        let mut templates: HashMap<(Profile, String), Arc<Template>> = HashMap::new();
         let tls_config = if options.iter().any(|o| o.tls) {
             Some(tls::self_signed_config(&[])?)
         } else {
@@ -40,8 +40,8 @@ impl Fleet {
         for o in options {
             let template = Arc::clone(
                 templates
-                    .entry(o.profile)
-                    .or_insert_with(|| Arc::new(tree::build(o.profile))),
+                    .entry((o.profile, o.username.clone()))
+                    .or_insert_with(|| Arc::new(tree::build_for(o.profile, &o.username))),
             );
             let tls = if o.tls { tls_config.clone() } else { None };
             let id = o.id.clone();

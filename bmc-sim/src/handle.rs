@@ -19,7 +19,7 @@ pub struct SimBmc;
 impl SimBmc {
     /// Binds `opts.listen` and serves the profile's Redfish tree until `SimHandle::shutdown`.
     pub async fn start(opts: BmcOptions) -> io::Result<SimHandle> {
-        let template = Arc::new(tree::build(opts.profile));
+        let template = Arc::new(tree::build_for(opts.profile, &opts.username));
         let tls = if opts.tls {
             Some(tls::self_signed_config(&[])?)
         } else {

@@ -30,6 +30,7 @@ mod profile;
 mod record;
 mod redfish;
 mod store;
+mod time;
 mod tree;
 
 pub use config::{BmcEntry, ConfigError, SimConfig};

@@ -79,6 +79,10 @@ pub(crate) struct Entry {
 pub(crate) struct Template {
     pub(crate) layout: Layout,
     pub(crate) entries: HashMap<String, Arc<Entry>>,
+    /// The `$metadata` CSDL document.
+    pub(crate) metadata: String,
+    /// The OData service document (`/redfish/v1/odata`).
+    pub(crate) odata: Value,
 }
 
 /// Per-BMC view: template plus overlay (`None` in the overlay = deleted).
@@ -98,6 +102,10 @@ impl Store {
 
     pub(crate) fn layout(&self) -> &Layout {
         &self.template.layout
+    }
+
+    pub(crate) fn template(&self) -> &Template {
+        &self.template
     }
 
     /// The resource at a canonical path (no trailing slash).

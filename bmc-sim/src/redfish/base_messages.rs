@@ -8,7 +8,6 @@ pub(crate) const BASE_PREFIX: &str = "Base.1.22";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum BaseMessage {
     Success,
-    Created,
     GeneralError,
     InternalError,
     ResourceNotFound,
@@ -17,6 +16,7 @@ pub(crate) enum BaseMessage {
     PropertyNotWritable,
     PropertyValueTypeError,
     PropertyValueNotInList,
+    PropertyValueFormatError,
     PreconditionFailed,
     NoValidSession,
     ResourceAtUriUnauthorized,
@@ -26,16 +26,8 @@ pub(crate) enum BaseMessage {
     ActionParameterMissing,
     ActionParameterUnknown,
     ActionParameterValueNotInList,
-    ActionParameterValueTypeError,
     ResourceAlreadyExists,
-    ActionNotSupported,
-    ResourceCannotBeDeleted,
     NoOperation,
-    QueryParameterOutOfRange,
-    OperationFailed,
-    ResetRequired,
-    InsufficientPrivilege,
-    ServiceShuttingDown,
     ResourceInUse,
 }
 
@@ -44,7 +36,6 @@ impl BaseMessage {
     pub(crate) fn key(self) -> &'static str {
         match self {
             BaseMessage::Success => "Success",
-            BaseMessage::Created => "Created",
             BaseMessage::GeneralError => "GeneralError",
             BaseMessage::InternalError => "InternalError",
             BaseMessage::ResourceNotFound => "ResourceNotFound",
@@ -53,6 +44,7 @@ impl BaseMessage {
             BaseMessage::PropertyNotWritable => "PropertyNotWritable",
             BaseMessage::PropertyValueTypeError => "PropertyValueTypeError",
             BaseMessage::PropertyValueNotInList => "PropertyValueNotInList",
+            BaseMessage::PropertyValueFormatError => "PropertyValueFormatError",
             BaseMessage::PreconditionFailed => "PreconditionFailed",
             BaseMessage::NoValidSession => "NoValidSession",
             BaseMessage::ResourceAtUriUnauthorized => "ResourceAtUriUnauthorized",
@@ -62,16 +54,8 @@ impl BaseMessage {
             BaseMessage::ActionParameterMissing => "ActionParameterMissing",
             BaseMessage::ActionParameterUnknown => "ActionParameterUnknown",
             BaseMessage::ActionParameterValueNotInList => "ActionParameterValueNotInList",
-            BaseMessage::ActionParameterValueTypeError => "ActionParameterValueTypeError",
             BaseMessage::ResourceAlreadyExists => "ResourceAlreadyExists",
-            BaseMessage::ActionNotSupported => "ActionNotSupported",
-            BaseMessage::ResourceCannotBeDeleted => "ResourceCannotBeDeleted",
             BaseMessage::NoOperation => "NoOperation",
-            BaseMessage::QueryParameterOutOfRange => "QueryParameterOutOfRange",
-            BaseMessage::OperationFailed => "OperationFailed",
-            BaseMessage::ResetRequired => "ResetRequired",
-            BaseMessage::InsufficientPrivilege => "InsufficientPrivilege",
-            BaseMessage::ServiceShuttingDown => "ServiceShuttingDown",
             BaseMessage::ResourceInUse => "ResourceInUse",
         }
     }
@@ -80,7 +64,6 @@ impl BaseMessage {
     pub(crate) fn text(self) -> (&'static str, &'static str, &'static str) {
         match self {
             BaseMessage::Success => ("The request completed successfully.", "OK", "None."),
-            BaseMessage::Created => ("The resource was created successfully.", "OK", "None."),
             BaseMessage::GeneralError => (
                 "A general error has occurred.  See Resolution for information on how to resolve the error, or @Message.ExtendedInfo if Resolution is not provided.",
                 "Critical",
@@ -113,6 +96,11 @@ impl BaseMessage {
             ),
             BaseMessage::PropertyValueTypeError => (
                 "The value '%1' for the property %2 is not a type that the property can accept.",
+                "Warning",
+                "Correct the value for the property in the request body and resubmit the request if the operation failed.",
+            ),
+            BaseMessage::PropertyValueFormatError => (
+                "The value '%1' for the property %2 is not a format that the property can accept.",
                 "Warning",
                 "Correct the value for the property in the request body and resubmit the request if the operation failed.",
             ),
@@ -166,55 +154,15 @@ impl BaseMessage {
                 "Warning",
                 "Choose a value from the enumeration list that the implementation can support and resubmit the request if the operation failed.",
             ),
-            BaseMessage::ActionParameterValueTypeError => (
-                "The value '%1' for the parameter %2 in the action %3 is not a type that the parameter can accept.",
-                "Warning",
-                "Correct the value for the parameter in the request body and resubmit the request if the operation failed.",
-            ),
             BaseMessage::ResourceAlreadyExists => (
                 "The requested resource of type %1 with the property %2 with the value '%3' already exists.",
                 "Critical",
                 "Do not repeat the create operation as the resource was already created.",
             ),
-            BaseMessage::ActionNotSupported => (
-                "The action %1 is not supported by the resource.",
-                "Critical",
-                "Check the Actions property in the resource for the supported actions.",
-            ),
-            BaseMessage::ResourceCannotBeDeleted => (
-                "The delete request failed because the resource requested cannot be deleted.",
-                "Critical",
-                "Do not attempt to delete a non-deletable resource.",
-            ),
             BaseMessage::NoOperation => (
                 "The request body submitted contain no data to act upon and no changes to the resource took place.",
                 "Warning",
                 "Add properties in the JSON object and resubmit the request.",
-            ),
-            BaseMessage::QueryParameterOutOfRange => (
-                "The value '%1' for the query parameter %2 is out of range %3.",
-                "Warning",
-                "Reduce the value for the query parameter to a value that is within range, such as a start or count value that is within bounds of the number of resources in a collection or a page number that is within the range of valid pages.",
-            ),
-            BaseMessage::OperationFailed => (
-                "An error occurred internal to the service as part of the overall request.  Partial results may have been returned.",
-                "Warning",
-                "Resubmit the request.  If the problem persists, consider resetting the service or provider.",
-            ),
-            BaseMessage::ResetRequired => (
-                "In order to apply changes, recover from errors, or complete the operation, a component reset is required with the Reset action URI '%1' and ResetType '%2'.",
-                "Warning",
-                "Perform the required reset action on the specified component.",
-            ),
-            BaseMessage::InsufficientPrivilege => (
-                "There are insufficient privileges for the account or credentials associated with the current session to perform the requested operation.",
-                "Critical",
-                "Either abandon the operation or change the associated access rights and resubmit the request if the operation failed.",
-            ),
-            BaseMessage::ServiceShuttingDown => (
-                "The operation failed because the service is shutting down and can no longer take incoming requests.",
-                "Critical",
-                "When the service becomes available, resubmit the request if the operation failed.",
             ),
             BaseMessage::ResourceInUse => (
                 "The change to the requested resource failed because the resource is in use or in transition.",

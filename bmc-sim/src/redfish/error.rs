@@ -28,6 +28,8 @@ pub(crate) enum ApiError {
     PropertyNotWritable(String),
     /// 400: wrong JSON type for a property.
     PropertyValueType { value: String, prop: String },
+    /// 400: value has the right type but a bad format (e.g. a destination that is not a URL).
+    PropertyValueFormat { value: String, prop: String },
     /// 400: value not among the allowed ones.
     PropertyValueNotInList { value: String, prop: String },
     /// 400: a required property is missing in a create request.
@@ -69,6 +71,7 @@ impl ApiError {
             | ApiError::PropertyNotWritable(_)
             | ApiError::PropertyValueType { .. }
             | ApiError::PropertyValueNotInList { .. }
+            | ApiError::PropertyValueFormat { .. }
             | ApiError::PropertyMissing(_)
             | ApiError::NoOperation
             | ApiError::ActionParameterMissing { .. }
@@ -104,6 +107,10 @@ impl ApiError {
             ),
             ApiError::PropertyValueNotInList { value, prop } => (
                 BaseMessage::PropertyValueNotInList,
+                vec![value.clone(), prop.clone()],
+            ),
+            ApiError::PropertyValueFormat { value, prop } => (
+                BaseMessage::PropertyValueFormatError,
                 vec![value.clone(), prop.clone()],
             ),
             ApiError::PropertyMissing(p) => (BaseMessage::PropertyMissing, vec![p.clone()]),

@@ -36,6 +36,7 @@ pub(crate) fn get(st: &BmcState, req: &Req, entry: &Entry) -> HResult {
     let etag = etag_of(&entry.body);
     let mut body = entry.body.clone();
     page(&mut body, req, layout.trailing_slash);
+    expand_log_entries(st, &mut body);
     if layout.odata_etag {
         if let Some(obj) = body.as_object_mut() {
             obj.insert("@odata.etag".into(), Value::String(etag.clone()));
@@ -61,6 +62,27 @@ pub(crate) fn get(st: &BmcState, req: &Req, entry: &Entry) -> HResult {
         reply = reply.with_header(LINK, &link);
     }
     Ok(reply)
+}
+
+/// LogEntry collections embed their members (`OData.AutoExpand` in the schema).
+fn expand_log_entries(st: &BmcState, body: &mut Value) {
+    if body.get("@odata.type").and_then(Value::as_str)
+        != Some("#LogEntryCollection.LogEntryCollection")
+    {
+        return;
+    }
+    let Some(Value::Array(members)) = body.get_mut("Members") else {
+        return;
+    };
+    for m in members.iter_mut() {
+        let path = m
+            .get("@odata.id")
+            .and_then(Value::as_str)
+            .map(|p| p.trim_end_matches('/').to_string());
+        if let Some(entry) = path.and_then(|p| st.store.get(&p)) {
+            *m = entry.body.clone();
+        }
+    }
 }
 
 /// Cuts a long collection to one page (`$skip`, `$top`) and adds the next link.

@@ -7,11 +7,13 @@ use serde_json::{Map, Value, json};
 use super::base_messages::BaseMessage;
 use super::error::{ApiError, message_entry};
 use super::get::etag_of;
+use super::hooks;
 use super::reply::Reply;
 use super::router::{HResult, Req};
 use crate::Profile;
 use crate::bmc::{Bmc, BmcState};
 use crate::store::Entry;
+use crate::tree::accounts::ACCOUNTS;
 
 /// Parses a request body as a JSON object.
 pub(crate) fn json_object(req: &Req) -> Result<Map<String, Value>, Vec<ApiError>> {
@@ -44,8 +46,14 @@ pub(crate) fn check_if_match(req: &Req, entry: &Entry) -> Result<(), Vec<ApiErro
 pub(crate) fn patch(_bmc: &Bmc, st: &mut BmcState, req: &Req, entry: &Entry) -> HResult {
     check_if_match(req, entry)?;
     let changes = json_object(req)?;
+    if req.path.ends_with("/Bios/Settings") {
+        hooks::check_bios(st, &req.path, &changes)?;
+    }
     let mut body = entry.body.clone();
     apply_patch(&mut body, &changes, entry.caps.patch)?;
+    if req.path.starts_with(ACCOUNTS) {
+        hooks::account_patched(st, &entry.body, &mut body)?;
+    }
     st.store.replace_body(&req.path, body.clone());
     Ok(patch_reply(st.store.layout().profile, &body))
 }

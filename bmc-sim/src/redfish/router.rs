@@ -1,5 +1,7 @@
 //! Dispatch of one Redfish request to the right handler, plus the headers every reply gets.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::header::{HeaderValue, LOCATION};
 use http::{HeaderMap, Method, StatusCode};
@@ -7,10 +9,11 @@ use serde_json::json;
 
 use super::error::{ApiError, error_reply};
 use super::reply::Reply;
-use super::{get, patch};
+use super::{actions, create, delete, get, patch, tasks};
 use crate::auth;
 use crate::bmc::Bmc;
 use crate::tree::SELF_BASE;
+use crate::tree::services::{MULTIPART_PUSH, TASK_MONITORS};
 
 /// A request with its body fully read.
 #[derive(Debug)]
@@ -56,7 +59,7 @@ impl Req {
 pub(crate) type HResult = Result<Reply, Vec<ApiError>>;
 
 /// Handles one Redfish request (faults are applied by the caller).
-pub(crate) fn handle(bmc: &Bmc, req: &Req) -> Reply {
+pub(crate) fn handle(bmc: &Arc<Bmc>, req: &Req) -> Reply {
     let reply = match route(bmc, req) {
         Ok(r) => r,
         Err(errors) => error_reply(&errors),
@@ -64,7 +67,7 @@ pub(crate) fn handle(bmc: &Bmc, req: &Req) -> Reply {
     finish(bmc, reply)
 }
 
-fn route(bmc: &Bmc, req: &Req) -> HResult {
+fn route(bmc: &Arc<Bmc>, req: &Req) -> HResult {
     if req.path == "/redfish" {
         return only_get(req, "GET, HEAD")
             .map(|_| Reply::json(StatusCode::OK, &json!({ "v1": "/redfish/v1/" })));
@@ -78,6 +81,37 @@ fn route(bmc: &Bmc, req: &Req) -> HResult {
     if !auth::is_open(&req.method, &req.path) {
         auth::authenticate(&st, &req.headers).map_err(|e| vec![e])?;
     }
+    match req.path.as_str() {
+        "/redfish/v1/$metadata" => {
+            only_get(req, "GET, HEAD")?;
+            let xml = st.store.template().metadata.clone();
+            return Ok(Reply {
+                status: StatusCode::OK,
+                headers: HeaderMap::new(),
+                body: Bytes::from(xml),
+            }
+            .with_header(http::header::CONTENT_TYPE, "application/xml"));
+        }
+        "/redfish/v1/odata" => {
+            only_get(req, "GET, HEAD")?;
+            return Ok(Reply::json(StatusCode::OK, &st.store.template().odata));
+        }
+        _ => {}
+    }
+    if let Some((parent, _)) = actions::split(&req.path) {
+        return actions::post(bmc, &mut st, req, parent);
+    }
+    if req.path == MULTIPART_PUSH {
+        return match req.method {
+            Method::POST => Ok(tasks::start(bmc, &mut st, req, "Firmware update (push)")),
+            _ => Err(vec![ApiError::MethodNotAllowed {
+                allow: "POST".into(),
+            }]),
+        };
+    }
+    if req.path.starts_with(TASK_MONITORS) {
+        return tasks::monitor(&st, req);
+    }
     let Some(entry) = st.store.get(&req.path) else {
         return Err(vec![ApiError::NotFound {
             path: req.path.clone(),
@@ -86,6 +120,8 @@ fn route(bmc: &Bmc, req: &Req) -> HResult {
     match req.method {
         Method::GET | Method::HEAD => get::get(&st, req, &entry),
         Method::PATCH if !entry.caps.patch.is_empty() => patch::patch(bmc, &mut st, req, &entry),
+        Method::POST if entry.caps.post => create::post(&mut st, req),
+        Method::DELETE if entry.caps.delete => delete::delete(bmc, &mut st, req, &entry),
         _ => Err(vec![ApiError::MethodNotAllowed {
             allow: entry.caps.allow(),
         }]),

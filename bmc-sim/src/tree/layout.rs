@@ -45,8 +45,8 @@ pub(crate) struct Layout {
     pub(crate) nav_links: bool,
     /// Some URLs absolute (`https://host:port/redfish/v1/...`) and absolute `Location` headers (iDRAC).
     pub(crate) absolute_urls: bool,
-    /// OEM section name, e.g. `Dell`.
-    pub(crate) oem: Option<&'static str>,
+    /// VirtualMedia lives under the system (newer schemas) instead of the manager.
+    pub(crate) vmedia_under_system: bool,
     pub(crate) vendor: &'static str,
     pub(crate) product: &'static str,
     pub(crate) model: &'static str,
@@ -60,9 +60,6 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub(crate) fn systems(&self) -> String {
-        "/redfish/v1/Systems".to_string()
-    }
     pub(crate) fn sys(&self) -> String {
         format!("/redfish/v1/Systems/{}", self.system)
     }

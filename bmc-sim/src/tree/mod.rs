@@ -1,11 +1,23 @@
 //! The resource tree of each profile, built once and shared by every BMC of that profile.
 //!
-//! Builders are plain functions per area (service, system, chassis, manager, ...); the profile's
-//! [`Layout`] supplies ids and formatting, and `Layout::finish` applies vendor quirks.
+//! Builders are plain functions per area (service, system, storage, logs, chassis, sensors,
+//! manager, accounts, services, schemas); the profile's [`Layout`] supplies ids and formatting,
+//! and `Layout::finish` applies vendor quirks (trailing slashes, `@odata.context`, ...).
 
+pub(crate) mod accounts;
+mod chassis;
+mod common;
 mod layout;
+pub(crate) mod logs;
+mod manager;
+mod oem;
 mod profiles;
+mod schemas;
+mod sensors;
 mod service;
+pub(crate) mod services;
+mod storage;
+pub(crate) mod system;
 pub(crate) mod types;
 
 use std::collections::HashMap;
@@ -14,6 +26,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 pub(crate) use layout::{Layout, SELF_BASE};
+pub(crate) use manager::MANAGER_RESET_TYPES;
+pub(crate) use oem::manager_action;
 
 use crate::Profile;
 use crate::store::{Caps, Entry, Template};
@@ -62,15 +76,27 @@ impl TreeBuilder {
     }
 }
 
-/// Builds the whole tree of one profile.
-pub(crate) fn build(profile: Profile) -> Template {
+/// Builds the whole tree of one profile (`admin_user` names the pre-existing account).
+pub(crate) fn build_for(profile: Profile, admin_user: &str) -> Template {
     let mut b = TreeBuilder {
         layout: profiles::layout(profile),
         entries: HashMap::new(),
     };
     service::build(&mut b);
+    system::build(&mut b);
+    storage::build(&mut b);
+    logs::build(&mut b);
+    chassis::build(&mut b);
+    manager::build(&mut b);
+    accounts::build(&mut b, admin_user);
+    services::build(&mut b);
+    let metadata = schemas::build(&mut b);
+    let mut odata = schemas::odata_document();
+    b.layout.finish(&mut odata);
     Template {
         layout: b.layout,
         entries: b.entries,
+        metadata,
+        odata,
     }
 }

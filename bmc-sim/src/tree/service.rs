@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::TreeBuilder;
+use super::common::link;
 use super::types as t;
 use crate::store::Caps;
 
@@ -25,53 +26,21 @@ pub(super) fn build(b: &mut TreeBuilder) {
                 "OnlyMemberQuery": false,
                 "SelectQuery": false,
             },
-            "Systems": { "@odata.id": "/redfish/v1/Systems" },
-            "Chassis": { "@odata.id": "/redfish/v1/Chassis" },
-            "Managers": { "@odata.id": "/redfish/v1/Managers" },
-            "Links": { "Sessions": { "@odata.id": "/redfish/v1/SessionService/Sessions" } },
+            "Systems": link("/redfish/v1/Systems"),
+            "Chassis": link("/redfish/v1/Chassis"),
+            "Managers": link("/redfish/v1/Managers"),
+            "AccountService": link("/redfish/v1/AccountService"),
+            "SessionService": link("/redfish/v1/SessionService"),
+            "EventService": link("/redfish/v1/EventService"),
+            "Tasks": link("/redfish/v1/TaskService"),
+            "UpdateService": link("/redfish/v1/UpdateService"),
+            "Registries": link("/redfish/v1/Registries"),
+            "JsonSchemas": link("/redfish/v1/JsonSchemas"),
+            "Links": { "Sessions": link("/redfish/v1/SessionService/Sessions") },
         }),
         Caps::READ,
     );
-    b.collection(
-        "/redfish/v1/Systems",
-        "ComputerSystem",
-        "Computer System Collection",
-        &[l.sys()],
-        Caps::READ,
-    );
-    b.collection(
-        "/redfish/v1/Chassis",
-        "Chassis",
-        "Chassis Collection",
-        &[l.chas()],
-        Caps::READ,
-    );
-    b.collection(
-        "/redfish/v1/Managers",
-        "Manager",
-        "Manager Collection",
-        &[l.mgr()],
-        Caps::READ,
-    );
-    b.add(
-        json!({
-            "@odata.id": l.sys(), "@odata.type": t::SYSTEM, "Id": l.system, "Name": "System",
-            "PowerState": "On",
-        }),
-        Caps::patch(&["/AssetTag"]),
-    );
-    b.add(
-        json!({
-            "@odata.id": l.chas(), "@odata.type": t::CHASSIS, "Id": l.chassis, "Name": "Chassis",
-            "ChassisType": "RackMount",
-        }),
-        Caps::READ,
-    );
-    b.add(
-        json!({
-            "@odata.id": l.mgr(), "@odata.type": t::MANAGER, "Id": l.manager, "Name": "Manager",
-            "ManagerType": "BMC",
-        }),
-        Caps::READ,
-    );
+    b.collection("/redfish/v1/Systems", "ComputerSystem", "Computer System Collection", &[l.sys()], Caps::READ);
+    b.collection("/redfish/v1/Chassis", "Chassis", "Chassis Collection", &[l.chas()], Caps::READ);
+    b.collection("/redfish/v1/Managers", "Manager", "Manager Collection", &[l.mgr()], Caps::READ);
 }
