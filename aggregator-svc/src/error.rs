@@ -104,6 +104,9 @@ impl AggError {
         if let Some(secs) = shown.retry_after {
             insert(md, metadata::RETRY_AFTER, &secs.to_string());
         }
+        if let Some(bmc) = shown.message.bmc() {
+            insert(md, metadata::BMC, bmc);
+        }
         if let Some(allow) = shown.allow {
             insert(md, metadata::ALLOW, allow);
         }

@@ -48,7 +48,35 @@ pub async fn forward(
         Err(_) => {}
     }
     let reply = result?;
-    localize_reply(bmc, &exchange.method, reply)
+    let mut reply = localize_reply(bmc, &exchange.method, reply)?;
+    if reply.status >= 400 && reply.body.is_empty() && exchange.method != Method::HEAD {
+        explain_bare_error(&mut reply, bmc, &exchange.path);
+    }
+    Ok(reply)
+}
+
+/// A BMC error status without a body still reaches the client as a Redfish error: same status,
+/// a Base message that fits it, naming the BMC.
+fn explain_bare_error(reply: &mut Reply, bmc: &BmcEntry, path: &str) {
+    let message = match reply.status {
+        404 => Message::resource_missing_at_uri(path),
+        405 => Message::operation_not_allowed(),
+        412 => Message::precondition_failed(),
+        413 => Message::payload_too_large(),
+        503 => Message::service_temporarily_unavailable(crate::error::RETRY_AFTER_SECS),
+        504 => Message::operation_timeout(),
+        s if s >= 500 => Message::operation_failed(),
+        _ => Message::new("GeneralError", Vec::new()),
+    }
+    .for_bmc(bmc.id.as_str());
+    reply.body = Bytes::from(redfish::error_body::error_bytes(&[message]));
+    reply
+        .headers
+        .retain(|(n, _)| n != http::header::CONTENT_TYPE);
+    reply.headers.push((
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(redfish::odata::JSON_CONTENT_TYPE),
+    ));
 }
 
 fn is_json_type(content_type: Option<&str>) -> bool {

@@ -1,6 +1,6 @@
 use clap::Parser;
 use std::path::PathBuf;
-use std::process::ExitCode;
+use svc_common::cli::Outcome;
 
 /// RedDrum aggregator-svc: BMC inventory, discovery, cached collections and the transparent proxy.
 #[derive(Parser)]
@@ -13,39 +13,20 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    svc_common::telemetry::init(std::env::var("REDDRUM_LOG_FORMAT").is_ok_and(|v| v == "json"));
-    let env = svc_common::Environment::from_process();
-    let config = match aggregator_svc::Config::load(args.config.as_deref(), &env) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("aggregator-svc: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(config.grpc_listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!(
-                "aggregator-svc: cannot listen on {}: {e}",
-                config.grpc_listen
-            );
-            return ExitCode::from(1);
-        }
-    };
-    if let Ok(addr) = listener.local_addr() {
-        println!("aggregator-svc listening on {addr}");
-    }
-    match aggregator_svc::run(config, listener, svc_common::signals::shutdown_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e @ aggregator_svc::RunError::Config(_)) => {
-            eprintln!("aggregator-svc: {e}");
-            ExitCode::from(2)
-        }
-        Err(e) => {
-            eprintln!("aggregator-svc: {e}");
-            ExitCode::from(1)
-        }
-    }
+    svc_common::cli::serve_main(
+        "aggregator-svc",
+        args.config.as_deref(),
+        aggregator_svc::Config::load,
+        |c| c.grpc_listen,
+        |config, listener, shutdown| async move {
+            match aggregator_svc::run(config, listener, shutdown).await {
+                Ok(()) => Outcome::Ok,
+                Err(e @ aggregator_svc::RunError::Config(_)) => Outcome::Config(e.to_string()),
+                Err(e) => Outcome::Failed(e.to_string()),
+            }
+        },
+    )
+    .await
 }

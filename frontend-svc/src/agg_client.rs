@@ -94,9 +94,13 @@ pub fn status_to_error(status: Status) -> FrontendError {
         let args: Vec<String> = meta(&status, metadata::MESSAGE_ARGS)
             .and_then(|a| serde_json::from_str(&a).ok())
             .unwrap_or_default();
+        let mut message = Message::new(&key, args);
+        if let Some(bmc) = meta(&status, metadata::BMC) {
+            message = message.for_bmc(&bmc);
+        }
         return FrontendError::Upstream {
             http_status,
-            message: Message::new(&key, args),
+            message,
             retry_after: meta(&status, metadata::RETRY_AFTER),
             allow: meta(&status, metadata::ALLOW),
         };

@@ -1,8 +1,8 @@
 use clap::Parser;
 use std::path::PathBuf;
-use std::process::ExitCode;
+use svc_common::cli::Outcome;
 
-/// RedDrum frontend-svc: the public Redfish face of the rack.
+/// RedDrum frontend-svc: the public Redfish face of the rack (auth, accounts, sessions, routing).
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
@@ -13,36 +13,20 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    svc_common::telemetry::init(std::env::var("REDDRUM_LOG_FORMAT").is_ok_and(|v| v == "json"));
-    let env = svc_common::Environment::from_process();
-    let config = match frontend_svc::Config::load(args.config.as_deref(), &env) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("frontend-svc: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(config.listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("frontend-svc: cannot listen on {}: {e}", config.listen);
-            return ExitCode::from(1);
-        }
-    };
-    if let Ok(addr) = listener.local_addr() {
-        println!("frontend-svc listening on {addr}");
-    }
-    match frontend_svc::run(config, listener, svc_common::signals::shutdown_signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e @ frontend_svc::RunError::Config(_)) => {
-            eprintln!("frontend-svc: {e}");
-            ExitCode::from(2)
-        }
-        Err(e) => {
-            eprintln!("frontend-svc: {e}");
-            ExitCode::from(1)
-        }
-    }
+    svc_common::cli::serve_main(
+        "frontend-svc",
+        args.config.as_deref(),
+        frontend_svc::Config::load,
+        |c| c.listen,
+        |config, listener, shutdown| async move {
+            match frontend_svc::run(config, listener, shutdown).await {
+                Ok(()) => Outcome::Ok,
+                Err(e @ frontend_svc::RunError::Config(_)) => Outcome::Config(e.to_string()),
+                Err(e) => Outcome::Failed(e.to_string()),
+            }
+        },
+    )
+    .await
 }

@@ -25,6 +25,8 @@ pub mod metadata {
     pub const RETRY_AFTER: &str = "retry-after";
     /// On an error Status: the HTTP status the client should see (the gRPC code alone is coarser).
     pub const HTTP_STATUS: &str = "redfish-http-status";
+    /// On an error Status about one BMC: its id (never its address).
+    pub const BMC: &str = "redfish-bmc";
     /// On an error Status for 405: the methods the resource allows.
     pub const ALLOW: &str = "allow";
 }

@@ -28,6 +28,9 @@ static BASE_MESSAGES: LazyLock<Map<String, Value>> = LazyLock::new(|| {
 pub struct Message {
     key: String,
     args: Vec<String>,
+    /// The aggregated BMC the message is about, shown as `Oem.RedDrum.Bmc` so a client knows which
+    /// server failed without ever seeing its address.
+    bmc: Option<String>,
 }
 
 impl Message {
@@ -43,6 +46,7 @@ impl Message {
             Some(n) if n == args.len() => Message {
                 key: key.to_owned(),
                 args,
+                bmc: None,
             },
             // Wrong arity: keep the message but pad/truncate so the rendered text stays whole.
             Some(n) => {
@@ -51,13 +55,25 @@ impl Message {
                 Message {
                     key: key.to_owned(),
                     args,
+                    bmc: None,
                 }
             }
             None => Message {
                 key: "InternalError".to_owned(),
                 args: Vec::new(),
+                bmc: None,
             },
         }
+    }
+
+    /// Marks the message as concerning one aggregated BMC (by its id).
+    pub fn for_bmc(mut self, bmc: &str) -> Self {
+        self.bmc = Some(bmc.to_owned());
+        self
+    }
+
+    pub fn bmc(&self) -> Option<&str> {
+        self.bmc.as_deref()
     }
 
     pub fn key(&self) -> &str {
@@ -118,14 +134,18 @@ impl Message {
 
     /// One entry of `@Message.ExtendedInfo`.
     pub fn extended_info(&self) -> Value {
-        json!({
+        let mut info = json!({
             "@odata.type": MESSAGE_ODATA_TYPE,
             "MessageId": self.message_id(),
             "Message": self.text(),
             "MessageArgs": self.args,
             "MessageSeverity": self.severity(),
             "Resolution": self.resolution(),
-        })
+        });
+        if let (Some(bmc), Some(obj)) = (&self.bmc, info.as_object_mut()) {
+            obj.insert("Oem".into(), json!({"RedDrum": {"Bmc": bmc}}));
+        }
+        info
     }
 
     /// Like [`Message::extended_info`], naming the properties the message is about (JSON pointers).
@@ -261,6 +281,18 @@ impl Message {
     pub fn could_not_establish_connection(uri: &str) -> Self {
         Self::of("CouldNotEstablishConnection", &[uri])
     }
+    pub fn no_operation() -> Self {
+        Self::of("NoOperation", &[])
+    }
+    pub fn property_value_incorrect(property: &str, value: &str) -> Self {
+        Self::of("PropertyValueIncorrect", &[property, value])
+    }
+    pub fn property_value_conflict(property: &str, other_property: &str) -> Self {
+        Self::of("PropertyValueConflict", &[property, other_property])
+    }
+    pub fn property_value_resource_conflict(property: &str, value: &str, uri: &str) -> Self {
+        Self::of("PropertyValueResourceConflict", &[property, value, uri])
+    }
 }
 
 #[cfg(test)]
@@ -283,6 +315,13 @@ mod tests {
         assert_eq!(m.message_id(), "Base.1.22.ResourceNotFound");
         assert_eq!(m.severity(), "Critical");
         assert!(!m.resolution().is_empty());
+    }
+
+    #[test]
+    fn a_bmc_message_names_the_bmc_in_oem() {
+        let info = Message::operation_timeout().for_bmc("s3").extended_info();
+        assert_eq!(info["Oem"]["RedDrum"]["Bmc"], "s3");
+        assert!(Message::operation_timeout().extended_info().get("Oem").is_none());
     }
 
     #[test]
@@ -338,6 +377,10 @@ mod tests {
             Message::session_limit_exceeded(),
             Message::create_failed_missing_req_properties("p"),
             Message::could_not_establish_connection("u"),
+            Message::no_operation(),
+            Message::property_value_incorrect("p", "v"),
+            Message::property_value_conflict("p", "q"),
+            Message::property_value_resource_conflict("p", "v", "u"),
         ];
         for m in all {
             assert_ne!(m.key(), "InternalError", "{m:?}");

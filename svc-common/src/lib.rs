@@ -1,6 +1,7 @@
 //! Plumbing shared by the `frontend-svc` and `aggregator-svc` binaries. Only `main` functions use
 //! this: libraries take typed config and listeners, so tests run many stacks in one process.
 
+pub mod cli;
 pub mod settings;
 pub mod signals;
 pub mod telemetry;

@@ -1,6 +1,13 @@
 //! The shutdown future `main` hands to `run`: resolves on SIGTERM (containers, systemd) or SIGINT.
 
-pub async fn shutdown_signal() {
+/// The future type handed to a service's `run`.
+pub type ShutdownSignal = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+pub fn shutdown_signal() -> ShutdownSignal {
+    Box::pin(wait_for_signal())
+}
+
+async fn wait_for_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -242,3 +242,72 @@ pub async fn start_frontend(config: frontend_svc::Config) -> (Service, String) {
     });
     (Service { stop, task }, base)
 }
+
+/// Every `/redfish/v1...` link found anywhere in a JSON body (strings under any key that look like
+/// Redfish URIs: `@odata.id`, nextLinks, targets, `*URI` values...), fragments stripped.
+pub fn links_in(body: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![body];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    if key == "@odata.context" || key == "@odata.type" {
+                        continue;
+                    }
+                    if let Some(s) = value.as_str()
+                        && s.starts_with("/redfish/v1")
+                    {
+                        out.push(s.split('#').next().unwrap_or(s).to_owned());
+                    }
+                    stack.push(value);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    if let Some(s) = item.as_str()
+                        && s.starts_with("/redfish/v1")
+                    {
+                        out.push(s.split('#').next().unwrap_or(s).to_owned());
+                    }
+                    stack.push(item);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Crawls the aggregate breadth-first from `start`, GETting every link once (up to `limit`
+/// resources). Returns (path, status, body) per resource.
+pub async fn crawl(stack: &Stack, start: &str, limit: usize) -> Vec<(String, u16, serde_json::Value)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut queue = std::collections::VecDeque::from([start.to_owned()]);
+    let mut out = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        if out.len() >= limit {
+            break;
+        }
+        if !seen.insert(path.clone()) || skip_in_crawl(&path) {
+            continue;
+        }
+        let (status, body) = stack.get(&path).await;
+        for link in links_in(&body) {
+            if !seen.contains(&link) {
+                queue.push_back(link);
+            }
+        }
+        out.push((path, status, body));
+    }
+    out
+}
+
+/// Links that are not resources to GET: actions, `$metadata`, schema files.
+fn skip_in_crawl(path: &str) -> bool {
+    path.contains("/Actions/")
+        || path.contains("$metadata")
+        || path.ends_with("/odata")
+        || path.contains("/JsonSchemas/")
+        || path.contains("/TaskMonitors/")
+}

@@ -1,0 +1,64 @@
+//! The shape every service `main` shares: parse `--config`, set up logging, load and validate the
+//! config (exit 2 with one line on error), bind, print "<name> listening on <addr>", run until
+//! SIGTERM/SIGINT.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// How a service's `run` ended.
+pub enum Outcome {
+    Ok,
+    /// A configuration problem found while starting (exit 2).
+    Config(String),
+    /// Anything else (exit 1).
+    Failed(String),
+}
+
+/// Runs a service binary. `load` reads the config, `listen` picks its listen address, `run`
+/// serves until the shutdown future resolves.
+pub async fn serve_main<C, L, R, F>(
+    name: &str,
+    config_file: Option<&Path>,
+    load: L,
+    listen: fn(&C) -> SocketAddr,
+    run: R,
+) -> ExitCode
+where
+    L: FnOnce(Option<&Path>, &crate::Environment) -> Result<C, crate::ConfigError>,
+    R: FnOnce(C, tokio::net::TcpListener, crate::signals::ShutdownSignal) -> F,
+    F: Future<Output = Outcome>,
+{
+    crate::telemetry::init(std::env::var("REDDRUM_LOG_FORMAT").is_ok_and(|v| v == "json"));
+    let env = crate::Environment::from_process();
+    let config = match load(config_file, &env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let addr = listen(&config);
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{name}: cannot listen on {addr}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Ok(local) = listener.local_addr() {
+        println!("{name} listening on {local}");
+    }
+    match run(config, listener, crate::signals::shutdown_signal()).await {
+        Outcome::Ok => ExitCode::SUCCESS,
+        Outcome::Config(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::from(2)
+        }
+        Outcome::Failed(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
