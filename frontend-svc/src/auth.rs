@@ -1,16 +1,31 @@
-//! Who is asking: HTTP Basic (or, with the session service, X-Auth-Token) resolved to a
-//! `Principal`. A successful Basic check is remembered under a keyed hash of the credentials for a
-//! short while, so argon2 runs on the first request of a client, not on every request.
+//! Who is asking: `X-Auth-Token` (a session) or HTTP Basic, resolved to a [`Principal`].
+//!
+//! - Basic: a successful check is remembered under a keyed hash of the credentials for a short
+//!   while, so argon2 runs on the first request of a client, not on every request.
+//! - Sessions: the token's hash is looked up in memory; the account behind it is remembered by id.
+//! - Every password check (Basic and session login) goes through [`Authenticator::verify_password`],
+//!   which honours and applies the lockout policy and logs failures by user name (never the
+//!   password).
+//!
+//! Any account or role change calls [`Authenticator::invalidate`]; a generation counter keeps a
+//! check that raced with the change from caching its stale result.
 
+use crate::clock::Clock;
 use crate::error::FrontendError;
+use crate::lockout::FailureCounter;
 use crate::passwords;
-use crate::store::Store;
+use crate::policy::Policies;
+use crate::privileges::PrivilegeSet;
+use crate::roles::RoleBook;
+use crate::sessions::Sessions;
+use crate::store::{AccountRow, Store};
 use base64::Engine;
 use http::HeaderMap;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a verified Basic credential is trusted without re-hashing.
@@ -22,40 +37,117 @@ const BASIC_CACHE_MAX: usize = 10_000;
 pub struct Principal {
     pub username: String,
     pub role_id: String,
+    pub privileges: PrivilegeSet,
     pub password_change_required: bool,
     pub account_id: i64,
+    /// The session the request came with, if it used a token.
+    pub session_id: Option<String>,
+}
+
+/// What the authenticator shares with the rest of the service.
+pub struct AuthParts {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub roles: Arc<RoleBook>,
+    pub policies: Arc<Policies>,
+    pub sessions: Arc<Sessions>,
+    /// An argon2 hash of a random password: unknown user names are checked against it so they
+    /// cost as much as known ones.
+    pub decoy_hash: String,
 }
 
 pub struct Authenticator {
-    store: Store,
+    parts: AuthParts,
+    failures: FailureCounter,
     /// Random per process: cache keys are useless outside it.
     key: [u8; 32],
+    generation: AtomicU64,
     basic_cache: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    by_account: Mutex<HashMap<i64, Principal>>,
 }
 
 impl Authenticator {
-    pub fn new(store: Store) -> Self {
+    pub fn new(parts: AuthParts) -> Self {
         let mut key = [0u8; 32];
         rand::rng().fill(&mut key);
         Authenticator {
-            store,
+            parts,
+            failures: FailureCounter::new(),
             key,
+            generation: AtomicU64::new(0),
             basic_cache: Mutex::new(HashMap::new()),
+            by_account: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Forget every remembered credential (after any account change).
+    /// Forget every remembered credential and principal (after any account or role change).
     pub fn invalidate(&self) {
-        if let Ok(mut c) = self.basic_cache.lock() {
-            c.clear();
-        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.basic_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.by_account
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// An administrator unlocked the account: its failure count starts over.
+    pub fn forgive(&self, account_id: i64) {
+        self.failures.clear(account_id);
     }
 
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, FrontendError> {
+        if let Some(token) = headers
+            .get(redfish::odata::X_AUTH_TOKEN)
+            .and_then(|v| v.to_str().ok())
+        {
+            return self.session(token.trim()).await;
+        }
         if let Some((user, password)) = basic_credentials(headers) {
             return self.basic(&user, &password).await;
         }
         Err(FrontendError::Unauthenticated)
+    }
+
+    async fn session(&self, token: &str) -> Result<Principal, FrontendError> {
+        let timeout_ms = session_timeout_ms(&self.parts.policies);
+        let info = self
+            .parts
+            .sessions
+            .resolve(token, timeout_ms)
+            .await?
+            .ok_or(FrontendError::Unauthenticated)?;
+        let mut principal = self.principal_by_id(info.account_id).await?;
+        principal.session_id = Some(info.id);
+        Ok(principal)
+    }
+
+    async fn principal_by_id(&self, account_id: i64) -> Result<Principal, FrontendError> {
+        let cached = self
+            .by_account
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&account_id)
+            .cloned();
+        if let Some(p) = cached {
+            return Ok(p);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let account = self
+            .parts
+            .store
+            .account_by_id(account_id)
+            .await?
+            .filter(|a| a.enabled)
+            .ok_or(FrontendError::Unauthenticated)?;
+        let principal = self.principal_of(&account);
+        let mut cache = self.by_account.lock().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) == generation {
+            cache.insert(account_id, principal.clone());
+        }
+        Ok(principal)
     }
 
     async fn basic(&self, username: &str, password: &str) -> Result<Principal, FrontendError> {
@@ -63,23 +155,17 @@ impl Authenticator {
         if let Some(p) = self.cached(&cache_key) {
             return Ok(p);
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let account = self
-            .store
-            .account_by_username(username)
-            .await?
-            .ok_or(FrontendError::Unauthenticated)?;
-        let ok = passwords::verify_async(password.to_owned(), account.password_hash.clone()).await;
-        if !ok || !account.enabled || account.locked {
-            tracing::warn!(user = %username, "authentication failed");
-            return Err(FrontendError::Unauthenticated);
-        }
-        let principal = Principal {
-            username: account.username,
-            role_id: account.role_id,
-            password_change_required: account.password_change_required,
-            account_id: account.id,
-        };
-        if let Ok(mut c) = self.basic_cache.lock() {
+            .verify_password(username, password)
+            .await
+            .map_err(|e| match e {
+                FrontendError::LoginFailed { .. } => FrontendError::Unauthenticated,
+                other => other,
+            })?;
+        let principal = self.principal_of(&account);
+        let mut c = self.basic_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) == generation {
             if c.len() >= BASIC_CACHE_MAX {
                 c.clear();
             }
@@ -89,6 +175,75 @@ impl Authenticator {
             );
         }
         Ok(principal)
+    }
+
+    /// Checks a user name and password for a login: unknown users, wrong passwords, locked and
+    /// disabled accounts all fail alike (`LoginFailed`); wrong passwords count toward lockout.
+    pub async fn verify_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<AccountRow, FrontendError> {
+        let failed = || FrontendError::LoginFailed {
+            uri: crate::sessions::SESSIONS_URI.to_owned(),
+        };
+        let Some(account) = self.parts.store.account_by_username(username).await? else {
+            passwords::verify_async(password.to_owned(), self.parts.decoy_hash.clone()).await;
+            tracing::info!(user = %username, "authentication failed: no such account");
+            return Err(failed());
+        };
+        let now = self.parts.clock.now_ms();
+        if account.locked_at(now) {
+            tracing::info!(user = %username, "authentication refused: account locked");
+            return Err(failed());
+        }
+        if !passwords::verify_async(password.to_owned(), account.password_hash.clone()).await {
+            self.count_failure(&account, now).await?;
+            return Err(failed());
+        }
+        if !account.enabled {
+            tracing::info!(user = %username, "authentication refused: account disabled");
+            return Err(failed());
+        }
+        self.failures.clear(account.id);
+        Ok(account)
+    }
+
+    async fn count_failure(&self, account: &AccountRow, now: i64) -> Result<(), FrontendError> {
+        let policy = self.parts.policies.account();
+        let failure = self.failures.record_failure(account.id, now, &policy);
+        if failure.log {
+            tracing::warn!(user = %account.username, failures = failure.count, "repeated authentication failures");
+        } else {
+            tracing::info!(user = %account.username, failures = failure.count, "authentication failed: wrong password");
+        }
+        if let Some(until) = failure.lock {
+            self.parts.store.lock_account(account.id, until).await?;
+            self.invalidate();
+            tracing::warn!(
+                user = %account.username,
+                until = until.map(crate::clock::rfc3339).as_deref().unwrap_or("unlocked by an administrator"),
+                "account locked after repeated authentication failures"
+            );
+        }
+        Ok(())
+    }
+
+    /// The principal for an account as it is now.
+    pub fn principal_of(&self, account: &AccountRow) -> Principal {
+        Principal {
+            username: account.username.clone(),
+            role_id: account.role_id.clone(),
+            privileges: self
+                .parts
+                .roles
+                .get(&account.role_id)
+                .map(|r| r.privileges())
+                .unwrap_or_default(),
+            password_change_required: account.password_change_required,
+            account_id: account.id,
+            session_id: None,
+        }
     }
 
     fn cached(&self, key: &[u8; 32]) -> Option<Principal> {
@@ -111,6 +266,11 @@ impl Authenticator {
         h.update(password.as_bytes());
         h.finalize().into()
     }
+}
+
+/// The idle timeout in milliseconds from the session policy.
+pub fn session_timeout_ms(policies: &Policies) -> i64 {
+    i64::try_from(policies.session().timeout_s.saturating_mul(1000)).unwrap_or(i64::MAX)
 }
 
 /// `Authorization: Basic base64(user:password)`, if present and well formed.

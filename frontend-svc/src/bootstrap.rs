@@ -4,10 +4,9 @@
 
 use crate::config::FrontendConfig;
 use crate::passwords;
-use crate::store::Store;
+use crate::roles::ADMINISTRATOR;
+use crate::store::{NewAccount, Store};
 use std::io::Write;
-
-pub const ADMIN_ROLE: &str = "Administrator";
 const GENERATED_PASSWORD_FILE: &str = "initial-admin-password";
 
 pub async fn ensure_admin(config: &FrontendConfig, store: &Store) -> Result<(), String> {
@@ -31,7 +30,13 @@ pub async fn ensure_admin(config: &FrontendConfig, store: &Store) -> Result<(), 
         tracing::info!(user = %admin.username, "created the bootstrap administrator from configuration");
     }
     store
-        .insert_account(&admin.username, &hash, ADMIN_ROLE, generated)
+        .insert_account(NewAccount {
+            username: admin.username.clone(),
+            password_hash: hash,
+            role_id: ADMINISTRATOR.to_owned(),
+            enabled: true,
+            password_change_required: generated,
+        })
         .await
         .map_err(|e| e.to_string())?;
     Ok(())

@@ -140,7 +140,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let rows: Vec<(Box<dyn Fn(&mut FrontendConfig)>, &str)> = vec![
+        type Mutation = Box<dyn Fn(&mut FrontendConfig)>;
+        let rows: Vec<(Mutation, &str)> = vec![
             (
                 Box::new(|c| c.aggregator_endpoint = "nope".into()),
                 "frontend.aggregator_endpoint",

@@ -10,6 +10,9 @@ use redfish::messages::Message;
 pub enum FrontendError {
     #[error("no valid credentials")]
     Unauthenticated,
+    /// A session login (POST to Sessions) with wrong or unusable credentials.
+    #[error("session login refused")]
+    LoginFailed { uri: String },
     #[error("credentials valid but account must change its password first")]
     PasswordChangeRequired { account_uri: String },
     #[error("insufficient privilege")]
@@ -23,8 +26,13 @@ pub enum FrontendError {
         message: Message,
         related: Vec<String>,
     },
+    /// Several problems with one request body, each naming its property (JSON pointer).
+    #[error("invalid request body: {0:?}")]
+    Invalid(Vec<(Message, String)>),
     #[error("conflict: {message:?}")]
     Conflict { message: Message },
+    #[error("session limit reached")]
+    SessionLimit,
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("request body too large")]
@@ -76,6 +84,10 @@ impl FrontendError {
             FrontendError::Unauthenticated => {
                 (StatusCode::UNAUTHORIZED, Message::no_valid_session())
             }
+            FrontendError::LoginFailed { uri } => (
+                StatusCode::UNAUTHORIZED,
+                Message::resource_at_uri_unauthorized(uri, "Invalid username or password"),
+            ),
             FrontendError::PasswordChangeRequired { account_uri } => (
                 StatusCode::FORBIDDEN,
                 Message::password_change_required(account_uri),
@@ -90,7 +102,18 @@ impl FrontendError {
                 Message::operation_not_allowed(),
             ),
             FrontendError::BadRequest { message, .. } => (StatusCode::BAD_REQUEST, message.clone()),
+            FrontendError::Invalid(problems) => (
+                StatusCode::BAD_REQUEST,
+                problems
+                    .first()
+                    .map(|(m, _)| m.clone())
+                    .unwrap_or_else(Message::malformed_json),
+            ),
             FrontendError::Conflict { message } => (StatusCode::CONFLICT, message.clone()),
+            FrontendError::SessionLimit => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Message::session_limit_exceeded(),
+            ),
             FrontendError::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
                 Message::precondition_failed(),
@@ -139,11 +162,24 @@ impl FrontendError {
             FrontendError::BadRequest { related, .. } if !related.is_empty() => {
                 error_body_for(&message, related)
             }
+            FrontendError::Invalid(problems) if !problems.is_empty() => {
+                let infos: Vec<serde_json::Value> = problems
+                    .iter()
+                    .map(|(m, pointer)| m.extended_info_for(std::slice::from_ref(pointer)))
+                    .collect();
+                serde_json::json!({
+                    "error": {
+                        "code": message.message_id(),
+                        "message": message.text(),
+                        "@Message.ExtendedInfo": infos,
+                    }
+                })
+            }
             _ => error_body(&[message]),
         };
         let mut response = Response::json_value(status, &body);
         match self {
-            FrontendError::Unauthenticated => {
+            FrontendError::Unauthenticated | FrontendError::LoginFailed { .. } => {
                 response.header(
                     "www-authenticate",
                     HeaderValue::from_static("Basic realm=\"Redfish\""),
@@ -182,6 +218,19 @@ mod tests {
     fn every_variant_maps_to_its_status_and_message() {
         let rows = [
             (FrontendError::Unauthenticated, 401, "NoValidSession"),
+            (
+                FrontendError::LoginFailed {
+                    uri: "/redfish/v1/SessionService/Sessions".into(),
+                },
+                401,
+                "ResourceAtUriUnauthorized",
+            ),
+            (
+                FrontendError::Invalid(vec![(Message::property_unknown("X"), "#/X".into())]),
+                400,
+                "PropertyUnknown",
+            ),
+            (FrontendError::SessionLimit, 503, "SessionLimitExceeded"),
             (
                 FrontendError::PasswordChangeRequired {
                     account_uri: "/a".into(),
@@ -250,5 +299,22 @@ mod tests {
     fn unauthorized_asks_for_basic() {
         let r = FrontendError::Unauthenticated.into_response();
         assert!(r.headers.get("www-authenticate").is_some());
+        let r = FrontendError::LoginFailed { uri: "/s".into() }.into_response();
+        assert!(r.headers.get("www-authenticate").is_some());
+    }
+
+    #[test]
+    fn invalid_bodies_list_every_problem_with_its_property() {
+        let r = FrontendError::Invalid(vec![
+            (Message::property_unknown("A"), "#/A".into()),
+            (Message::property_not_writable("Id"), "#/Id".into()),
+        ])
+        .into_response();
+        let body: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+        let infos = &body["error"]["@Message.ExtendedInfo"];
+        assert_eq!(body["error"]["code"], "Base.1.22.PropertyUnknown");
+        assert_eq!(infos[0]["RelatedProperties"][0], "#/A");
+        assert_eq!(infos[1]["MessageId"], "Base.1.22.PropertyNotWritable");
+        assert_eq!(infos[1]["RelatedProperties"][0], "#/Id");
     }
 }

@@ -1,27 +1,46 @@
 //! frontend-svc: the public Redfish face of the rack. Serves the ServiceRoot, authenticates every
-//! request, enforces privileges, owns accounts and sessions, and hands everything else to
+//! request, enforces privileges, owns accounts, roles and sessions, and hands everything else to
 //! aggregator-svc over gRPC.
 //!
-//! - [`server`]: the warp filter turning HTTP into a [`request::Request`]; [`router`]: where it goes.
-//! - [`auth`], [`passwords`], [`bootstrap`], [`store`]: who is asking, and the state behind it.
+//! - [`server`]: the warp filter turning HTTP into a [`request::Request`]; [`router`]: the order
+//!   every request goes through; [`local`]: the routes the frontend serves itself.
+//! - [`auth`], [`passwords`], [`lockout`], [`sessions`]: who is asking.
+//! - [`authz`], [`privileges`], [`roles`]: what they may do (DMTF privilege registry).
+//! - [`policy`], [`bootstrap`], [`store`], [`clock`]: the state behind it.
 //! - [`handlers`]: local resources; `handlers::proxy` forwards the rest via [`agg_client`].
+//! - [`body`], [`resource`], [`response`]: request validation, ETags, the response shape.
 //! - [`error`]: `FrontendError`, mapped to status and Base message in one place.
 
 pub mod agg_client;
 pub mod auth;
+pub mod authz;
+pub mod body;
 pub mod bootstrap;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod local;
+pub mod lockout;
 pub mod passwords;
+pub mod policy;
+pub mod privileges;
 pub mod request;
+pub mod resource;
 pub mod response;
+pub mod roles;
 pub mod router;
 pub mod server;
+pub mod sessions;
 pub mod store;
 
 use crate::agg_client::AggClient;
-use crate::auth::Authenticator;
+use crate::auth::{AuthParts, Authenticator, session_timeout_ms};
+use crate::authz::Authz;
+use crate::clock::{Clock, SystemClock};
+use crate::policy::Policies;
+use crate::roles::RoleBook;
+use crate::sessions::Sessions;
 use crate::store::Store;
 use std::future::Future;
 use std::sync::Arc;
@@ -35,7 +54,15 @@ pub use config::FrontendConfig as Config;
 pub struct AppState {
     pub agg: AggClient,
     pub auth: Authenticator,
+    pub authz: Authz,
     pub store: Store,
+    pub roles: Arc<RoleBook>,
+    pub policies: Arc<Policies>,
+    pub sessions: Arc<Sessions>,
+    pub clock: Arc<dyn Clock>,
+    /// Serializes account, role and policy writes, so each check-then-write (If-Match, last
+    /// administrator, duplicate names) sees no concurrent change.
+    pub writes: tokio::sync::Mutex<()>,
     pub max_body_bytes: usize,
     pub shutting_down: AtomicBool,
 }
@@ -54,6 +81,16 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    run_with_clock(config, listener, shutdown, Arc::new(SystemClock)).await
+}
+
+/// [`run`] with the clock sessions and lockouts expire by (tests pass a manual one).
+pub async fn run_with_clock(
+    config: config::FrontendConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    clock: Arc<dyn Clock>,
+) -> Result<(), RunError> {
     config.validate()?;
     let store = Store::open(&config.state_dir).map_err(RunError::State)?;
     bootstrap::ensure_admin(&config, &store)
@@ -69,10 +106,35 @@ pub async fn run(
             e,
         ))
     })?;
+    let authz = Authz::builtin().map_err(RunError::State)?;
+    let roles = Arc::new(RoleBook::load(&store).await.map_err(RunError::State)?);
+    let policies = Arc::new(Policies::load(&store).await.map_err(RunError::State)?);
+    let sessions = Arc::new(
+        Sessions::load(&store, clock.clone(), session_timeout_ms(&policies))
+            .await
+            .map_err(RunError::State)?,
+    );
+    let decoy_hash = passwords::hash_async(passwords::generate(24))
+        .await
+        .map_err(RunError::State)?;
+    let auth = Authenticator::new(AuthParts {
+        store: store.clone(),
+        clock: clock.clone(),
+        roles: roles.clone(),
+        policies: policies.clone(),
+        sessions: sessions.clone(),
+        decoy_hash,
+    });
     let state = Arc::new(AppState {
         agg,
-        auth: Authenticator::new(store.clone()),
+        auth,
+        authz,
         store,
+        roles,
+        policies,
+        sessions,
+        clock,
+        writes: tokio::sync::Mutex::new(()),
         max_body_bytes: config.max_body_bytes,
         shutting_down: AtomicBool::new(false),
     });
@@ -82,10 +144,13 @@ pub async fn run(
         flag.shutting_down.store(true, Ordering::Relaxed);
     };
     tracing::info!(addr = ?listener.local_addr().ok(), "frontend-svc serving");
-    warp::serve(server::filter(state))
+    warp::serve(server::filter(state.clone()))
         .incoming(listener)
         .graceful(shutdown)
         .run()
         .await;
+    if let Err(e) = state.sessions.flush().await {
+        tracing::warn!(error = %e, "could not record the last use of sessions");
+    }
     Ok(())
 }

@@ -1,9 +1,25 @@
-//! Every request passes here: local routes first, then authentication and the proxy. Errors become
-//! Redfish error bodies, and every response gets the headers the specification asks for.
+//! Every request passes here, in this order:
+//! 1. `/redfish` and `/redfish/v1` (no authentication), and session login (POST to Sessions, no
+//!    authentication: it is how one authenticates).
+//! 2. Authentication (`X-Auth-Token` or Basic) of everything else below `/redfish/v1/`.
+//! 3. An account that must change its password may only read its own account, PATCH its own
+//!    Password and read or end its own sessions: anything else is 403 PasswordChangeRequired.
+//! 4. Local routes: 404 for unknown members of the services the frontend owns, 405 + Allow for a
+//!    method the resource does not support.
+//! 5. Privileges, for local and aggregated routes alike ([`crate::authz`]): 403
+//!    InsufficientPrivilege.
+//! 6. The local handler, or the aggregator.
+//!
+//! Errors become Redfish error bodies, and every response gets the headers the specification
+//! asks for.
 
 use crate::AppState;
+use crate::auth::Principal;
+use crate::authz::Props;
+use crate::body;
 use crate::error::FrontendError;
-use crate::handlers::{proxy, service_root};
+use crate::handlers::{proxy, service_root, sessions};
+use crate::local::Route;
 use crate::request::Request;
 use crate::response::Response;
 use http::Method;
@@ -49,20 +65,93 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
             read_only(&request.method)?;
             Ok(service_root::service_root(state).await)
         }
-        p if p.starts_with("/redfish/v1/") => {
-            let principal = state.auth.authenticate(&request.headers).await?;
-            if principal.password_change_required {
-                return Err(FrontendError::PasswordChangeRequired {
-                    account_uri: format!(
-                        "/redfish/v1/AccountService/Accounts/{}",
-                        principal.account_id
-                    ),
-                });
-            }
-            proxy::proxy(state, request, &principal).await
+        crate::sessions::SESSIONS_URI if request.method == Method::POST => {
+            sessions::login(state, &request).await
         }
+        p if p.starts_with("/redfish/v1/") => authorized(state, request).await,
         _ => Err(FrontendError::NotFound {
             path: request.path.clone(),
         }),
+    }
+}
+
+async fn authorized(state: &AppState, request: Request) -> Result<Response, FrontendError> {
+    let principal = state.auth.authenticate(&request.headers).await?;
+    let local = Route::of(request.route_path());
+    let props = props_of(&request);
+    let own = local.as_ref().is_some_and(|r| r.is_own(state, &principal));
+    if principal.password_change_required {
+        password_change_gate(&principal, local.as_ref(), &request.method, &props, own)?;
+    }
+    if let Some(route) = &local {
+        if *route == Route::Missing {
+            return Err(FrontendError::NotFound {
+                path: request.path.clone(),
+            });
+        }
+        if !route.allows(state, &request.method) {
+            return Err(FrontendError::MethodNotAllowed {
+                allow: route.allow(state),
+            });
+        }
+    }
+    let requirement = state
+        .authz
+        .requirement(&request.method, &request.path, &props);
+    if !requirement.allows(&principal.privileges, own) {
+        tracing::info!(
+            user = %principal.username,
+            role = %principal.role_id,
+            entity = requirement.entity.as_deref().unwrap_or("(default rule)"),
+            "insufficient privilege"
+        );
+        return Err(FrontendError::Forbidden);
+    }
+    match local {
+        Some(route) => route.serve(state, &request, &principal).await,
+        None => proxy::proxy(state, request, &principal).await,
+    }
+}
+
+/// For property overrides: the properties a PATCH or PUT body writes.
+fn props_of(request: &Request) -> Props {
+    if request.method != Method::PATCH && request.method != Method::PUT {
+        return Props::None;
+    }
+    match body::property_names(&request.body) {
+        Some(names) => Props::Named(names),
+        None => Props::Unreadable,
+    }
+}
+
+/// DSP0266 "Password change required": only the way to change the password stays open.
+fn password_change_gate(
+    principal: &Principal,
+    local: Option<&Route>,
+    method: &Method,
+    props: &Props,
+    own: bool,
+) -> Result<(), FrontendError> {
+    let allowed = match local {
+        Some(Route::Account(_)) if own => match *method {
+            Method::GET | Method::HEAD => true,
+            Method::PATCH => match props {
+                Props::Named(names) => names.iter().all(|n| n == "Password"),
+                Props::Unreadable => true,
+                Props::None => false,
+            },
+            _ => false,
+        },
+        Some(Route::Session(_)) if own => {
+            matches!(*method, Method::GET | Method::HEAD | Method::DELETE)
+        }
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(FrontendError::PasswordChangeRequired {
+            account_uri: crate::store::accounts::account_uri(principal.account_id),
+        })
     }
 }

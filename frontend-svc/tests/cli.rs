@@ -27,7 +27,8 @@ fn help_describes_the_config_option() {
 
 #[test]
 fn bad_configs_exit_2_naming_the_key() {
-    let rows: [(&str, &[(&str, &str)], &str); 5] = [
+    type Row<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let rows: [Row; 5] = [
         (
             "[frontend]\nlisten = \"127.0.0.1:0\"\nlistn = 1\n",
             &[],

@@ -41,5 +41,21 @@ pub async fn service_root(state: &AppState) -> Response {
 
 /// Links to services the frontend itself owns.
 fn add_local_links(obj: &mut Map<String, Value>, _state: &AppState) {
-    let _ = obj;
+    obj.insert(
+        "AccountService".into(),
+        json!({"@odata.id": super::account_service::URI}),
+    );
+    obj.insert(
+        "SessionService".into(),
+        json!({"@odata.id": super::session_service::URI}),
+    );
+    let sessions = json!({"@odata.id": crate::sessions::SESSIONS_URI});
+    match obj.get_mut("Links").and_then(Value::as_object_mut) {
+        Some(links) => {
+            links.insert("Sessions".into(), sessions);
+        }
+        None => {
+            obj.insert("Links".into(), json!({ "Sessions": sessions }));
+        }
+    }
 }
