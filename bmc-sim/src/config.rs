@@ -75,7 +75,7 @@ impl SimConfig {
             let msg = e.message().trim().to_string();
             match e.span() {
                 Some(span) => {
-                    let line_no = text[..span.start.min(text.len())].lines().count().max(1);
+                    let line_no = text[..span.start.min(text.len())].matches('\n').count() + 1;
                     let line = text.lines().nth(line_no.saturating_sub(1)).unwrap_or("");
                     let key = line
                         .split('=')

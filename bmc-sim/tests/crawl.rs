@@ -76,10 +76,10 @@ async fn crawl(h: &SimHandle) -> Vec<(String, Value)> {
         let mut links = Vec::new();
         collect(&body, &mut links);
         for l in links {
-            if let Some(p) = local(h, &l) {
-                if !seen.contains(&p) {
-                    queue.push_back(p);
-                }
+            if let Some(p) = local(h, &l)
+                && !seen.contains(&p)
+            {
+                queue.push_back(p);
             }
         }
         visited.push((path, body));

@@ -11,10 +11,10 @@ fn all_strings<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a str>) {
     match v {
         Value::Object(m) => {
             for (k, val) in m {
-                if k == key {
-                    if let Some(s) = val.as_str() {
-                        out.push(s);
-                    }
+                if k == key
+                    && let Some(s) = val.as_str()
+                {
+                    out.push(s);
                 }
                 all_strings(val, key, out);
             }

@@ -26,7 +26,7 @@ pub(crate) struct ChanBody {
 
 impl ChanBody {
     /// A body announcing `len` bytes, and the sender that feeds it.
-    pub(crate) fn new(len: u64) -> (mpsc::Sender<io::Result<Bytes>>, SimBody) {
+    pub(crate) fn channel(len: u64) -> (mpsc::Sender<io::Result<Bytes>>, SimBody) {
         let (tx, rx) = mpsc::channel(4);
         (tx, ChanBody { rx, len }.boxed())
     }

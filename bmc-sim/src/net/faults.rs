@@ -45,7 +45,7 @@ pub(crate) fn shape(bmc: &Bmc, fault: &Fault, reply: Reply) -> Response<SimBody>
         Fault::ResetMidBody => {
             let announced = reply.body.len().max(64);
             let half = reply.body.slice(..reply.body.len() / 2);
-            let (tx, body) = ChanBody::new(announced as u64);
+            let (tx, body) = ChanBody::channel(announced as u64);
             bmc.tracker.spawn(async move {
                 if !half.is_empty() {
                     let _ = tx.send(Ok(half)).await;
@@ -59,7 +59,7 @@ pub(crate) fn shape(bmc: &Bmc, fault: &Fault, reply: Reply) -> Response<SimBody>
         }
         Fault::SlowDrip { bytes_per_sec } => {
             let len = reply.body.len();
-            let (tx, body) = ChanBody::new(len as u64);
+            let (tx, body) = ChanBody::channel(len as u64);
             let data = reply.body.clone();
             let bps = u64::from((*bytes_per_sec).max(1));
             let (chunk, pause) = if bps >= 10 {

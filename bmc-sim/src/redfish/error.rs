@@ -219,8 +219,23 @@ pub(crate) fn with_error_headers(reply: Reply, err: &ApiError) -> Reply {
         ApiError::Unauthorized | ApiError::LoginFailed { .. } => {
             reply.with_header(WWW_AUTHENTICATE, "Basic realm=\"Redfish\"")
         }
-        ApiError::Injected { code: 503 } => reply.with_header(RETRY_AFTER, "5"),
-        _ => reply,
+        ApiError::Injected { code } if *code == 503 => reply.with_header(RETRY_AFTER, "5"),
+        ApiError::Injected { .. }
+        | ApiError::NotFound { .. }
+        | ApiError::PreconditionFailed
+        | ApiError::MalformedJson
+        | ApiError::PropertyUnknown(_)
+        | ApiError::PropertyNotWritable(_)
+        | ApiError::PropertyValueType { .. }
+        | ApiError::PropertyValueFormat { .. }
+        | ApiError::PropertyValueNotInList { .. }
+        | ApiError::PropertyMissing(_)
+        | ApiError::NoOperation
+        | ApiError::ActionParameterMissing { .. }
+        | ApiError::ActionParameterUnknown { .. }
+        | ApiError::ActionParameterNotInList { .. }
+        | ApiError::AlreadyExists { .. }
+        | ApiError::ResourceInUse => reply,
     }
 }
 

@@ -37,10 +37,10 @@ pub(crate) fn get(st: &BmcState, req: &Req, entry: &Entry) -> HResult {
     let mut body = entry.body.clone();
     page(&mut body, req, layout.trailing_slash);
     expand_log_entries(st, &mut body);
-    if layout.odata_etag {
-        if let Some(obj) = body.as_object_mut() {
-            obj.insert("@odata.etag".into(), Value::String(etag.clone()));
-        }
+    if layout.odata_etag
+        && let Some(obj) = body.as_object_mut()
+    {
+        obj.insert("@odata.etag".into(), Value::String(etag.clone()));
     }
     let not_modified = req
         .headers

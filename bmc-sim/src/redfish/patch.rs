@@ -142,15 +142,15 @@ fn apply_level(
 }
 
 fn same_type(current: &Value, new: &Value) -> bool {
-    match (current, new) {
-        (Value::Null, _) => true,
-        (Value::Bool(_), Value::Bool(_))
-        | (Value::Number(_), Value::Number(_))
-        | (Value::String(_), Value::String(_))
-        | (Value::Array(_), Value::Array(_))
-        | (Value::Object(_), Value::Object(_)) => true,
-        _ => false,
-    }
+    matches!(
+        (current, new),
+        (Value::Null, _)
+            | (Value::Bool(_), Value::Bool(_))
+            | (Value::Number(_), Value::Number(_))
+            | (Value::String(_), Value::String(_))
+            | (Value::Array(_), Value::Array(_))
+            | (Value::Object(_), Value::Object(_))
+    )
 }
 
 /// What a successful PATCH answers, which differs by vendor.

@@ -146,18 +146,16 @@ fn finish(bmc: &Bmc, mut reply: Reply) -> Reply {
         http::header::CACHE_CONTROL,
         HeaderValue::from_static("no-cache"),
     );
-    if let Some(loc) = reply.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
-        if loc.contains(SELF_BASE) {
-            let fixed = loc.replace(SELF_BASE, &bmc.base_url);
-            if let Ok(v) = HeaderValue::from_str(&fixed) {
-                reply.headers.insert(LOCATION, v);
-            }
-        }
+    if let Some(loc) = reply.headers.get(LOCATION).and_then(|v| v.to_str().ok())
+        && loc.contains(SELF_BASE)
+        && let Ok(v) = HeaderValue::from_str(&loc.replace(SELF_BASE, &bmc.base_url))
+    {
+        reply.headers.insert(LOCATION, v);
     }
-    if memchr_self(&reply.body) {
-        if let Ok(text) = std::str::from_utf8(&reply.body) {
-            reply.body = Bytes::from(text.replace(SELF_BASE, &bmc.base_url));
-        }
+    if memchr_self(&reply.body)
+        && let Ok(text) = std::str::from_utf8(&reply.body)
+    {
+        reply.body = Bytes::from(text.replace(SELF_BASE, &bmc.base_url));
     }
     reply
 }

@@ -95,14 +95,13 @@ impl Layout {
     pub(crate) fn finish(&self, body: &mut Value) {
         self.finish_links(body);
         if let Some(obj) = body.as_object_mut() {
-            if self.odata_context {
-                if let Some(ctx) = obj
+            if self.odata_context
+                && let Some(ctx) = obj
                     .get("@odata.type")
                     .and_then(Value::as_str)
                     .and_then(context_for)
-                {
-                    obj.insert("@odata.context".into(), Value::String(ctx));
-                }
+            {
+                obj.insert("@odata.context".into(), Value::String(ctx));
             }
             if self.nav_links {
                 add_nav_links(obj);
@@ -134,10 +133,12 @@ fn add_trailing_slashes(v: &mut Value) {
         Value::Object(map) => {
             for (k, val) in map.iter_mut() {
                 if is_link_key(k) {
-                    if let Value::String(s) = val {
-                        if s.starts_with("/redfish/v1") && !s.contains('#') && !s.ends_with('/') {
-                            s.push('/');
-                        }
+                    if let Value::String(s) = val
+                        && s.starts_with("/redfish/v1")
+                        && !s.contains('#')
+                        && !s.ends_with('/')
+                    {
+                        s.push('/');
                     }
                 } else {
                     add_trailing_slashes(val);

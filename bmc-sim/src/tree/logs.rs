@@ -76,7 +76,11 @@ fn log_service(b: &mut TreeBuilder, owner: &str, id: &str, name: &str, count: us
 
 /// One log entry; `sel` entries look like IPMI SEL records, the others like Redfish events.
 pub(crate) fn entry(path: &str, n: usize, sel: bool, origin: &str) -> serde_json::Value {
-    let severity = if n % 10 == 0 { "Warning" } else { "OK" };
+    let severity = if n.is_multiple_of(10) {
+        "Warning"
+    } else {
+        "OK"
+    };
     if sel {
         json!({
             "@odata.id": path,

@@ -1,0 +1,108 @@
+//! The `bmc-sim` binary: help, config errors (exit 2), one line per BMC, graceful SIGTERM.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_bmc-sim");
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("bmc-sim-test-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).expect("write temp config");
+    path
+}
+
+#[tokio::test]
+async fn help_works() {
+    let out = Command::new(BIN).arg("--help").output().await.expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--config",
+        "--count",
+        "--base-port",
+        "--profile",
+        "--tls",
+        "--bind",
+    ] {
+        assert!(text.contains(flag), "{flag} in help");
+    }
+}
+
+#[tokio::test]
+async fn bad_config_exits_2_naming_the_key() {
+    let path = temp_file("bad.toml", "count = 1\nfrobnicate = true\n");
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("frobnicate"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+    let path = temp_file(
+        "badprofile.toml",
+        "[[bmc]]\nid = \"x\"\nprofile = \"dell\"\n",
+    );
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("profile"));
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn count_prints_one_line_per_bmc_and_sigterm_is_graceful() {
+    let mut child = Command::new(BIN)
+        .args(["--count", "3", "--base-port", "0", "--profile", "openbmc"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut urls = Vec::new();
+    for i in 1..=3 {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("line in time")
+            .expect("read")
+            .expect("a line");
+        let prefix = format!("bmc bmc{i} listening on http://127.0.0.1:");
+        assert!(line.starts_with(&prefix), "{line}");
+        urls.push(line.rsplit(' ').next().unwrap_or_default().to_string());
+    }
+    let c = reqwest::Client::new();
+    for u in &urls {
+        let r = c
+            .get(format!("{u}/redfish/v1/Managers/bmc"))
+            .basic_auth("root", Some("calvin"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 200);
+    }
+    let pid = child.id().expect("pid").to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+    // No more lines were printed.
+    assert!(lines.next_line().await.expect("read").is_none());
+}
