@@ -38,6 +38,7 @@ trap cleanup EXIT
 status=0
 summary=()
 for profile in "${PROFILES[@]}"; do
+  rm -rf "${LOGDIR:?}/$profile"
   out="$LOGDIR/$profile.sim.out"
   "$BIN" --count 1 --base-port 0 --profile "$profile" >"$out" 2>"$LOGDIR/$profile.sim.err" &
   SIM_PID=$!

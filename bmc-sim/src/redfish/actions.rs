@@ -158,12 +158,23 @@ pub(crate) fn post(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, parent: &str) -
         "Bios.ResetBios" => {
             params(req, name, &[])?;
             let defaults = crate::tree::system::bios_attributes();
-            st.store
-                .modify(&format!("{parent}/Settings"), |s| s["Attributes"] = defaults);
+            st.store.modify(&format!("{parent}/Settings"), |s| {
+                s["Attributes"] = defaults
+            });
             Ok(done(profile))
         }
         "UpdateService.SimpleUpdate" => {
-            let p = params(req, name, &["ImageURI", "TransferProtocol", "Targets", "Username", "Password"])?;
+            let p = params(
+                req,
+                name,
+                &[
+                    "ImageURI",
+                    "TransferProtocol",
+                    "Targets",
+                    "Username",
+                    "Password",
+                ],
+            )?;
             required_str(&p, name, "ImageURI")?;
             Ok(tasks::start(bmc, st, req, "Firmware update"))
         }

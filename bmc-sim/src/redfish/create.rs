@@ -49,7 +49,11 @@ fn required_string(body: &Map<String, Value>, name: &str) -> Result<String, Vec<
 }
 
 fn created(st: &BmcState, path: &str) -> Reply {
-    let body = st.store.get(path).map(|e| e.body.clone()).unwrap_or(Value::Null);
+    let body = st
+        .store
+        .get(path)
+        .map(|e| e.body.clone())
+        .unwrap_or(Value::Null);
     let location = st.store.layout().header_path(path);
     Reply::json(StatusCode::CREATED, &body).with_header(LOCATION, &location)
 }
@@ -73,21 +77,26 @@ fn login(st: &mut BmcState, req: &Req) -> HResult {
             .collect()
     };
     let path = format!("{SESSIONS}/{id}");
-    st.store.put(&path, accounts::session(&id, &user), SESSION_CAPS);
+    st.store
+        .put(&path, accounts::session(&id, &user), SESSION_CAPS);
     st.store.add_member(SESSIONS, &path);
-    st.sessions.insert(
-        token.clone(),
-        Session {
-            id,
-            user,
-        },
-    );
+    st.sessions.insert(token.clone(), Session { id, user });
     Ok(created(st, &path).with_header(http::HeaderName::from_static("x-auth-token"), &token))
 }
 
 fn create_account(st: &mut BmcState, req: &Req) -> HResult {
     let body = json_object(req)?;
-    check_known(&body, &["UserName", "Password", "RoleId", "Enabled", "Locked", "AccountTypes"])?;
+    check_known(
+        &body,
+        &[
+            "UserName",
+            "Password",
+            "RoleId",
+            "Enabled",
+            "Locked",
+            "AccountTypes",
+        ],
+    )?;
     let user = required_string(&body, "UserName")?;
     let pass = required_string(&body, "Password")?;
     let role = required_string(&body, "RoleId")?;

@@ -50,12 +50,22 @@ pub(crate) fn emit(bmc: &Bmc, st: &mut BmcState, spec: EventSpec) {
     let Some(coll) = st.store.get(SUBSCRIPTIONS) else {
         return;
     };
-    let prefix = spec.message_id.split('.').next().unwrap_or_default().to_string();
+    let prefix = spec
+        .message_id
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     for path in member_paths(&coll.body) {
         let Some(sub) = st.store.get(&path) else {
             continue;
         };
-        let dest = sub.body.get("Destination").and_then(Value::as_str).unwrap_or_default().to_string();
+        let dest = sub
+            .body
+            .get("Destination")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let prefixes: Vec<&str> = sub
             .body
             .get("RegistryPrefixes")
@@ -65,7 +75,11 @@ pub(crate) fn emit(bmc: &Bmc, st: &mut BmcState, spec: EventSpec) {
         if !prefixes.is_empty() && !prefixes.contains(&prefix.as_str()) {
             continue;
         }
-        let context = sub.body.get("Context").cloned().unwrap_or(Value::String(String::new()));
+        let context = sub
+            .body
+            .get("Context")
+            .cloned()
+            .unwrap_or(Value::String(String::new()));
         let n = st.next();
         let mut record = json!({
             "EventType": "Alert",

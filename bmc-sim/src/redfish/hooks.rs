@@ -34,12 +34,11 @@ pub(crate) fn check_bios(
             let ptr = format!("/Attributes/{name}");
             match current.get(name) {
                 None => errors.push(ApiError::PropertyUnknown(ptr)),
-                Some(cur) if std::mem::discriminant(cur) != std::mem::discriminant(v) => {
-                    errors.push(ApiError::PropertyValueType {
+                Some(cur) if std::mem::discriminant(cur) != std::mem::discriminant(v) => errors
+                    .push(ApiError::PropertyValueType {
                         value: v.to_string(),
                         prop: ptr,
-                    })
-                }
+                    }),
                 Some(_) => {}
             }
         }
@@ -57,9 +56,20 @@ pub(crate) fn account_patched(
     old: &Value,
     new: &mut Value,
 ) -> Result<(), Vec<ApiError>> {
-    let old_user = old.get("UserName").and_then(Value::as_str).unwrap_or_default().to_string();
-    let new_user = new.get("UserName").and_then(Value::as_str).unwrap_or_default().to_string();
-    let password = new.get("Password").and_then(Value::as_str).map(str::to_string);
+    let old_user = old
+        .get("UserName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let new_user = new
+        .get("UserName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let password = new
+        .get("Password")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     new["Password"] = Value::Null;
     let enabled = new.get("Enabled").and_then(Value::as_bool).unwrap_or(true);
     if new_user != old_user && st.users.contains_key(&new_user) {
@@ -82,7 +92,11 @@ pub(crate) fn account_patched(
     if changed_secret {
         st.end_sessions_of(&old_user);
     }
-    if let Some(role) = new.get("RoleId").and_then(Value::as_str).map(str::to_string) {
+    if let Some(role) = new
+        .get("RoleId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    {
         let link = st.store.layout().link(&format!("{ROLES}/{role}"));
         new["Links"] = json!({ "Role": link });
     }

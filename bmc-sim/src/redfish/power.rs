@@ -20,7 +20,12 @@ pub(crate) fn system_reset(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, sys: &s
     let before = st
         .store
         .get(sys)
-        .and_then(|e| e.body.get("PowerState").and_then(Value::as_str).map(str::to_string))
+        .and_then(|e| {
+            e.body
+                .get("PowerState")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .unwrap_or_default();
     let after = match kind.as_str() {
         "ForceOff" | "GracefulShutdown" => "Off",
@@ -28,7 +33,10 @@ pub(crate) fn system_reset(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, sys: &s
         _ => "On",
     }
     .to_string();
-    let cycles = matches!(kind.as_str(), "ForceRestart" | "GracefulRestart" | "PowerCycle");
+    let cycles = matches!(
+        kind.as_str(),
+        "ForceRestart" | "GracefulRestart" | "PowerCycle"
+    );
     set_power(st, sys, &after);
     if after == "On" && (cycles || before != "On") {
         apply_pending_bios(st, sys);
@@ -46,14 +54,21 @@ pub(crate) fn system_reset(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, sys: &s
 fn set_power(st: &mut BmcState, sys: &str, state: &str) {
     st.store.modify(sys, |s| s["PowerState"] = json!(state));
     let chassis = st.store.layout().chas();
-    st.store.modify(&chassis, |c| c["PowerState"] = json!(state));
+    st.store
+        .modify(&chassis, |c| c["PowerState"] = json!(state));
 }
 
 fn emit_power(bmc: &Bmc, st: &mut BmcState, sys: &str, state: &str) {
     let (id, text) = if state == "On" {
-        ("ResourceEvent.1.4.ResourcePoweredOn", "The resource '%1' has powered on.")
+        (
+            "ResourceEvent.1.4.ResourcePoweredOn",
+            "The resource '%1' has powered on.",
+        )
     } else {
-        ("ResourceEvent.1.4.ResourcePoweredOff", "The resource '%1' has powered off.")
+        (
+            "ResourceEvent.1.4.ResourcePoweredOff",
+            "The resource '%1' has powered off.",
+        )
     };
     events::emit(bmc, st, EventSpec::ok(id, text, &[sys], sys));
 }
@@ -86,10 +101,22 @@ pub(crate) fn insert_media(st: &mut BmcState, req: &Req, vm: &str) -> HResult {
     let p = params(
         req,
         NAME,
-        &["Image", "Inserted", "WriteProtected", "TransferProtocolType", "TransferMethod", "UserName", "Password"],
+        &[
+            "Image",
+            "Inserted",
+            "WriteProtected",
+            "TransferProtocolType",
+            "TransferMethod",
+            "UserName",
+            "Password",
+        ],
     )?;
     let image = required_str(&p, NAME, "Image")?;
-    let scheme = image.split("://").next().unwrap_or_default().to_ascii_uppercase();
+    let scheme = image
+        .split("://")
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
     let protocol = match p.get("TransferProtocolType").and_then(Value::as_str) {
         Some(t) => t.to_string(),
         None => match scheme.as_str() {
@@ -110,7 +137,10 @@ pub(crate) fn insert_media(st: &mut BmcState, req: &Req, vm: &str) -> HResult {
         return Err(vec![ApiError::ResourceInUse]);
     }
     let inserted = p.get("Inserted").and_then(Value::as_bool).unwrap_or(true);
-    let wp = p.get("WriteProtected").and_then(Value::as_bool).unwrap_or(true);
+    let wp = p
+        .get("WriteProtected")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
     let image_name = image.rsplit('/').next().unwrap_or_default().to_string();
     st.store.modify(vm, |v| {
         v["Image"] = json!(image);
@@ -142,7 +172,19 @@ pub(crate) fn submit_test_event(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req) ->
     let p = params(
         req,
         NAME,
-        &["MessageId", "MessageArgs", "Message", "Severity", "MessageSeverity", "OriginOfCondition", "EventId", "EventTimestamp", "EventType", "EventGroupId", "Context"],
+        &[
+            "MessageId",
+            "MessageArgs",
+            "Message",
+            "Severity",
+            "MessageSeverity",
+            "OriginOfCondition",
+            "EventId",
+            "EventTimestamp",
+            "EventType",
+            "EventGroupId",
+            "Context",
+        ],
     )?;
     let message_id = p
         .get("MessageId")
@@ -159,7 +201,12 @@ pub(crate) fn submit_test_event(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req) ->
         args: p
             .get("MessageArgs")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
         severity: p
             .get("MessageSeverity")

@@ -50,7 +50,11 @@ pub(crate) fn start(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, name: &str) ->
     });
     st.store.put(&path, body, Caps::READ);
     st.store.add_member(TASKS, &path);
-    let task_body = st.store.get(&path).map(|e| e.body.clone()).unwrap_or(Value::Null);
+    let task_body = st
+        .store
+        .get(&path)
+        .map(|e| e.body.clone())
+        .unwrap_or(Value::Null);
     let location = st.store.layout().header_path(&monitor);
     let weak = Arc::downgrade(bmc);
     let cancel = bmc.cancel.clone();

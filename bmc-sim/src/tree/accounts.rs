@@ -15,14 +15,8 @@ pub(crate) const SESSIONS: &str = "/redfish/v1/SessionService/Sessions";
 pub(crate) const ROLE_IDS: [&str; 3] = ["Administrator", "Operator", "ReadOnly"];
 
 /// What an account PATCH may change.
-pub(crate) const ACCOUNT_CAPS: Caps = Caps::patch(&[
-    "/UserName",
-    "/Password",
-    "/RoleId",
-    "/Enabled",
-    "/Locked",
-])
-.deletable();
+pub(crate) const ACCOUNT_CAPS: Caps =
+    Caps::patch(&["/UserName", "/Password", "/RoleId", "/Enabled", "/Locked"]).deletable();
 
 /// Capabilities of a session (DELETE logs out).
 pub(crate) const SESSION_CAPS: Caps = Caps::READ.deletable();

@@ -45,7 +45,10 @@ pub(super) fn build(b: &mut TreeBuilder) {
     if let Some(o) = oem::chassis(&l) {
         body["Oem"] = o;
     }
-    b.add(body, Caps::patch(&["/AssetTag", "/LocationIndicatorActive"]));
+    b.add(
+        body,
+        Caps::patch(&["/AssetTag", "/LocationIndicatorActive"]),
+    );
     sensors::build(b, &chas);
     power(b, &l, &chas);
     thermal(b, &l, &chas);
@@ -179,7 +182,13 @@ fn power_subsystem(b: &mut TreeBuilder, l: &Layout, chas: &str) {
         }),
         Caps::READ,
     );
-    b.collection(&coll, "PowerSupply", "Power Supply Collection", &members, Caps::READ);
+    b.collection(
+        &coll,
+        "PowerSupply",
+        "Power Supply Collection",
+        &members,
+        Caps::READ,
+    );
     for (i, (id, p)) in l.ids.psus.iter().zip(&members).enumerate() {
         b.add(
             json!({

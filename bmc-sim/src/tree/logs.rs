@@ -14,22 +14,35 @@ pub(crate) const MANAGER_LOG_ENTRIES: usize = 12;
 
 pub(super) fn build(b: &mut TreeBuilder) {
     let l = b.layout().clone();
-    log_service(b, &l.sys(), l.ids.sys_log, "System Event Log", SYSTEM_LOG_ENTRIES, true);
-    log_service(b, &l.mgr(), l.ids.mgr_log, "Manager Log", MANAGER_LOG_ENTRIES, false);
+    log_service(
+        b,
+        &l.sys(),
+        l.ids.sys_log,
+        "System Event Log",
+        SYSTEM_LOG_ENTRIES,
+        true,
+    );
+    log_service(
+        b,
+        &l.mgr(),
+        l.ids.mgr_log,
+        "Manager Log",
+        MANAGER_LOG_ENTRIES,
+        false,
+    );
 }
 
-fn log_service(
-    b: &mut TreeBuilder,
-    owner: &str,
-    id: &str,
-    name: &str,
-    count: usize,
-    sel: bool,
-) {
+fn log_service(b: &mut TreeBuilder, owner: &str, id: &str, name: &str, count: usize, sel: bool) {
     let coll = format!("{owner}/LogServices");
     let svc = format!("{coll}/{id}");
     let entries = format!("{svc}/Entries");
-    b.collection(&coll, "LogService", "Log Service Collection", std::slice::from_ref(&svc), Caps::READ);
+    b.collection(
+        &coll,
+        "LogService",
+        "Log Service Collection",
+        std::slice::from_ref(&svc),
+        Caps::READ,
+    );
     b.add(
         json!({
             "@odata.id": svc,
@@ -49,7 +62,13 @@ fn log_service(
         Caps::patch(&["/ServiceEnabled"]),
     );
     let members: Vec<String> = (1..=count).map(|n| format!("{entries}/{n}")).collect();
-    b.collection(&entries, "LogEntry", "Log Entry Collection", &members, Caps::READ);
+    b.collection(
+        &entries,
+        "LogEntry",
+        "Log Entry Collection",
+        &members,
+        Caps::READ,
+    );
     for (n, path) in (1..=count).zip(&members) {
         b.add(entry(path, n, sel, owner), Caps::READ);
     }

@@ -152,7 +152,13 @@ fn virtual_media(b: &mut TreeBuilder, owner: &str) {
     let ids = b.layout().ids.vmedia;
     let coll = format!("{owner}/VirtualMedia");
     let members: Vec<String> = ids.iter().map(|id| format!("{coll}/{id}")).collect();
-    b.collection(&coll, "VirtualMedia", "Virtual Media Services", &members, Caps::READ);
+    b.collection(
+        &coll,
+        "VirtualMedia",
+        "Virtual Media Services",
+        &members,
+        Caps::READ,
+    );
     for (i, (id, path)) in ids.iter().zip(&members).enumerate() {
         let (name, types) = if i == 0 {
             ("Virtual CD", json!(["CD", "DVD"]))

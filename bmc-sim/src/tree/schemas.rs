@@ -10,7 +10,13 @@ use super::types as t;
 use crate::store::Caps;
 
 /// Types that appear only at run time (created resources, events).
-const RUNTIME_TYPES: [&str; 5] = [t::SESSION, t::EVENT_DESTINATION, t::TASK, t::EVENT, "#Message.v1_1_1.Message"];
+const RUNTIME_TYPES: [&str; 5] = [
+    t::SESSION,
+    t::EVENT_DESTINATION,
+    t::TASK,
+    t::EVENT,
+    "#Message.v1_1_1.Message",
+];
 
 /// `#ComputerSystem.v1_20_0.ComputerSystem` -> `ComputerSystem.v1_20_0` (schema file id).
 fn schema_id(odata_type: &str) -> Option<String> {
@@ -38,7 +44,13 @@ pub(super) fn build(b: &mut TreeBuilder) -> String {
     let coll = "/redfish/v1/JsonSchemas";
     let ids: BTreeSet<String> = types.iter().filter_map(|t| schema_id(t)).collect();
     let members: Vec<String> = ids.iter().map(|id| format!("{coll}/{id}")).collect();
-    b.collection(coll, "JsonSchemaFile", "JSON Schema File Collection", &members, Caps::READ);
+    b.collection(
+        coll,
+        "JsonSchemaFile",
+        "JSON Schema File Collection",
+        &members,
+        Caps::READ,
+    );
     for (id, path) in ids.iter().zip(&members) {
         let odata_type = types
             .iter()
@@ -74,7 +86,13 @@ fn metadata(types: &BTreeSet<String>) -> String {
         set.insert(base);
         set.insert(ns);
     }
-    for extra in ["Resource", "Resource.v1_0_0", "Settings", "Settings.v1_3_5", "Message"] {
+    for extra in [
+        "Resource",
+        "Resource.v1_0_0",
+        "Settings",
+        "Settings.v1_3_5",
+        "Message",
+    ] {
         let base = extra.split('.').next().unwrap_or(extra).to_string();
         by_file.entry(base).or_default().insert(extra.to_string());
     }

@@ -75,7 +75,12 @@ pub(super) fn build(b: &mut TreeBuilder, chas: &str) {
     for ((kind, i), path) in all.iter().zip(&members) {
         let id = sensor_id(&l, *kind, *i);
         let (reading_type, units, context, upper) = match kind {
-            SensorKind::Temperature => ("Temperature", "Cel", if *i == 0 { "Intake" } else { "CPU" }, 90.0),
+            SensorKind::Temperature => (
+                "Temperature",
+                "Cel",
+                if *i == 0 { "Intake" } else { "CPU" },
+                90.0,
+            ),
             SensorKind::Fan => ("Percent", "%", "Fan", 100.0),
             SensorKind::Power => ("Power", "W", "PowerSupply", 800.0),
         };

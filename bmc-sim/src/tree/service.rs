@@ -40,7 +40,25 @@ pub(super) fn build(b: &mut TreeBuilder) {
         }),
         Caps::READ,
     );
-    b.collection("/redfish/v1/Systems", "ComputerSystem", "Computer System Collection", &[l.sys()], Caps::READ);
-    b.collection("/redfish/v1/Chassis", "Chassis", "Chassis Collection", &[l.chas()], Caps::READ);
-    b.collection("/redfish/v1/Managers", "Manager", "Manager Collection", &[l.mgr()], Caps::READ);
+    b.collection(
+        "/redfish/v1/Systems",
+        "ComputerSystem",
+        "Computer System Collection",
+        &[l.sys()],
+        Caps::READ,
+    );
+    b.collection(
+        "/redfish/v1/Chassis",
+        "Chassis",
+        "Chassis Collection",
+        &[l.chas()],
+        Caps::READ,
+    );
+    b.collection(
+        "/redfish/v1/Managers",
+        "Manager",
+        "Manager Collection",
+        &[l.mgr()],
+        Caps::READ,
+    );
 }

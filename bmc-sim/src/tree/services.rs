@@ -15,7 +15,8 @@ pub(crate) const MULTIPART_PUSH: &str = "/redfish/v1/UpdateService/upload";
 pub(crate) const FIRMWARE: &str = "/redfish/v1/UpdateService/FirmwareInventory";
 
 /// Capabilities of an event subscription.
-pub(crate) const SUBSCRIPTION_CAPS: Caps = Caps::patch(&["/Context", "/DeliveryRetryPolicy"]).deletable();
+pub(crate) const SUBSCRIPTION_CAPS: Caps =
+    Caps::patch(&["/Context", "/DeliveryRetryPolicy"]).deletable();
 
 pub(super) fn build(b: &mut TreeBuilder) {
     event_service(b);
@@ -143,8 +144,17 @@ fn update_service(b: &mut TreeBuilder) {
         (l.ids.bmc_firmware, "BMC Firmware", l.bmc_firmware),
         (l.ids.bios_firmware, "BIOS", l.bios_version),
     ];
-    let members: Vec<String> = items.iter().map(|(id, _, _)| format!("{FIRMWARE}/{id}")).collect();
-    b.collection(FIRMWARE, "SoftwareInventory", "Firmware Inventory Collection", &members, Caps::READ);
+    let members: Vec<String> = items
+        .iter()
+        .map(|(id, _, _)| format!("{FIRMWARE}/{id}"))
+        .collect();
+    b.collection(
+        FIRMWARE,
+        "SoftwareInventory",
+        "Firmware Inventory Collection",
+        &members,
+        Caps::READ,
+    );
     for ((id, name, version), path) in items.iter().zip(&members) {
         b.add(firmware(path, id, name, version), Caps::READ);
     }
@@ -165,9 +175,22 @@ pub(crate) fn firmware(path: &str, id: &str, name: &str, version: &str) -> Value
 
 fn registries(b: &mut TreeBuilder) {
     let coll = "/redfish/v1/Registries";
-    let regs = [("Base", "Base.1.22", "Base.1.22.1"), ("ResourceEvent", "ResourceEvent.1.4", "ResourceEvent.1.4.3"), ("TaskEvent", "TaskEvent.1.0", "TaskEvent.1.0.5")];
-    let members: Vec<String> = regs.iter().map(|(id, _, _)| format!("{coll}/{id}")).collect();
-    b.collection(coll, "MessageRegistryFile", "Registry File Collection", &members, Caps::READ);
+    let regs = [
+        ("Base", "Base.1.22", "Base.1.22.1"),
+        ("ResourceEvent", "ResourceEvent.1.4", "ResourceEvent.1.4.3"),
+        ("TaskEvent", "TaskEvent.1.0", "TaskEvent.1.0.5"),
+    ];
+    let members: Vec<String> = regs
+        .iter()
+        .map(|(id, _, _)| format!("{coll}/{id}"))
+        .collect();
+    b.collection(
+        coll,
+        "MessageRegistryFile",
+        "Registry File Collection",
+        &members,
+        Caps::READ,
+    );
     for ((id, registry, file), path) in regs.iter().zip(&members) {
         b.add(
             json!({

@@ -19,7 +19,13 @@ pub(super) fn build(b: &mut TreeBuilder) {
         .collect();
     let volumes = format!("{storage}/Volumes");
     let volume = format!("{volumes}/{}", l.ids.volume);
-    b.collection(&coll, "Storage", "Storage Collection", std::slice::from_ref(&storage), Caps::READ);
+    b.collection(
+        &coll,
+        "Storage",
+        "Storage Collection",
+        std::slice::from_ref(&storage),
+        Caps::READ,
+    );
     b.add(
         json!({
             "@odata.id": storage,
@@ -56,7 +62,13 @@ pub(super) fn build(b: &mut TreeBuilder) {
             Caps::READ,
         );
     }
-    b.collection(&volumes, "Volume", "Volume Collection", std::slice::from_ref(&volume), Caps::READ);
+    b.collection(
+        &volumes,
+        "Volume",
+        "Volume Collection",
+        std::slice::from_ref(&volume),
+        Caps::READ,
+    );
     b.add(
         json!({
             "@odata.id": volume,

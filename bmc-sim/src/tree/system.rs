@@ -122,7 +122,13 @@ fn processors(b: &mut TreeBuilder, sys: &str) {
     let ids = b.layout().ids.cpus;
     let coll = format!("{sys}/Processors");
     let members: Vec<String> = ids.iter().map(|id| format!("{coll}/{id}")).collect();
-    b.collection(&coll, "Processor", "Processors Collection", &members, Caps::READ);
+    b.collection(
+        &coll,
+        "Processor",
+        "Processors Collection",
+        &members,
+        Caps::READ,
+    );
     for (i, (id, path)) in ids.iter().zip(&members).enumerate() {
         b.add(
             json!({
