@@ -19,6 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Paging bound per collection, so a BMC that loops its nextLink cannot stall discovery.
 const MAX_PAGES: usize = 200;
+/// Longest wait, during a discovery pass, before newly found members are served.
+const REBUILD_EVERY: Duration = Duration::from_millis(200);
 
 /// What one BMC exposes.
 #[derive(Debug, Default)]
@@ -145,6 +147,9 @@ pub async fn discovery_pass(inventory: &Arc<Inventory>, store: &Store, concurren
         .buffer_unordered(concurrency.max(1));
     tokio::pin!(results);
     let (mut up, mut down) = (0usize, 0usize);
+    // Rebuilding the merged view is O(all members): at most every REBUILD_EVERY during a pass,
+    // so a rack of thousands of BMCs is not rebuilt once per BMC.
+    let mut last_rebuild = std::time::Instant::now();
     while let Some((bmc, result)) = results.next().await {
         match result {
             Ok(found) => {

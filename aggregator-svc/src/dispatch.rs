@@ -22,7 +22,8 @@ pub async fn dispatch(inventory: &Arc<Inventory>, exchange: &Exchange) -> Result
             })?;
             forward(bmc, &path, exchange).await
         }
-        Target::ServiceRoot | Target::Local { .. } => Err(AggError::NotFound {
+        Target::Local { .. } => crate::local::serve(inventory, exchange),
+        Target::ServiceRoot => Err(AggError::NotFound {
             path: exchange.path.clone(),
         }),
     }

@@ -65,24 +65,29 @@ impl AggError {
                 Message::query_parameter_unsupported(parameter),
                 Code::Unimplemented,
             ),
-            AggError::BmcUnreachable { .. } => Presentation {
+            AggError::BmcUnreachable { bmc, .. } => Presentation {
                 retry_after: Some(RETRY_AFTER_SECS),
                 ..p(
                     503,
-                    Message::service_temporarily_unavailable(RETRY_AFTER_SECS),
+                    Message::service_temporarily_unavailable(RETRY_AFTER_SECS).for_bmc(bmc),
                     Code::Unavailable,
                 )
             },
-            AggError::BmcTimeout { .. } => {
-                p(504, Message::operation_timeout(), Code::DeadlineExceeded)
+            AggError::BmcTimeout { bmc, .. } => p(
+                504,
+                Message::operation_timeout().for_bmc(bmc),
+                Code::DeadlineExceeded,
+            ),
+            AggError::BmcBadReply { bmc, .. } => {
+                p(502, Message::operation_failed().for_bmc(bmc), Code::Unknown)
             }
-            AggError::BmcBadReply { .. } => p(502, Message::operation_failed(), Code::Unknown),
-            AggError::BmcUnauthorized { uri, .. } => p(
+            AggError::BmcUnauthorized { bmc, uri } => p(
                 502,
                 Message::resource_at_uri_unauthorized(
                     uri,
                     "the BMC rejected the aggregator's credentials",
-                ),
+                )
+                .for_bmc(bmc),
                 Code::Unknown,
             ),
             AggError::Store(_) | AggError::Internal(_) => {

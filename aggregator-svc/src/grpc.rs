@@ -106,7 +106,7 @@ impl Aggregator for AggregatorService {
         &self,
         _request: Request<DescribeRequest>,
     ) -> Result<Response<DescribeReply>, Status> {
-        let links = self
+        let mut links: Vec<Link> = self
             .state
             .inventory
             .served_collections()
@@ -117,6 +117,10 @@ impl Aggregator for AggregatorService {
                 name: c,
             })
             .collect();
+        links.extend(crate::local::service_root_links().iter().map(|(name, uri)| Link {
+            name: (*name).to_owned(),
+            odata_id: (*uri).to_owned(),
+        }));
         Ok(Response::new(DescribeReply {
             links,
             service_uuid: self.state.service_uuid.clone(),

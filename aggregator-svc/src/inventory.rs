@@ -94,6 +94,17 @@ pub const ALWAYS_SERVED: &[(&str, &str, &str)] = &[
         "#ComputerSystemCollection.ComputerSystemCollection",
         "Computer System Collection",
     ),
+    ("TaskService/Tasks", "#TaskCollection.TaskCollection", "Task Collection"),
+    (
+        "UpdateService/FirmwareInventory",
+        "#SoftwareInventoryCollection.SoftwareInventoryCollection",
+        "Firmware Inventory Collection",
+    ),
+    (
+        "UpdateService/SoftwareInventory",
+        "#SoftwareInventoryCollection.SoftwareInventoryCollection",
+        "Software Inventory Collection",
+    ),
 ];
 
 /// One merged collection, ready to serve.

@@ -17,6 +17,7 @@ pub mod exchange;
 pub mod forward;
 pub mod grpc;
 pub mod inventory;
+pub mod local;
 pub mod store;
 pub mod tls;
 

@@ -11,6 +11,7 @@ const PREFIXED: &[&str] = &[
     "/redfish/v1/Managers/",
     "/redfish/v1/UpdateService/FirmwareInventory/",
     "/redfish/v1/TaskService/Tasks/",
+    "/redfish/v1/UpdateService/SoftwareInventory/",
 ];
 
 async fn crawl_profile(profile: Profile, tls: bool) {

@@ -1,0 +1,40 @@
+//! UpdateService and TaskService of the aggregate: they exist so the merged FirmwareInventory,
+//! SoftwareInventory and Tasks collections have their standard parents. A BMC's own UpdateService
+//! (with its SimpleUpdate action) stays reachable at /redfish/v1/Oem/RedDrum/Bmcs/<bmc>/UpdateService.
+
+use crate::inventory::Inventory;
+use serde_json::{Value, json};
+
+pub const ROOT_LINKS: &[(&str, &str)] = &[
+    ("TaskService", "/redfish/v1/TaskService"),
+    ("UpdateService", "/redfish/v1/UpdateService"),
+];
+
+pub fn singleton(_inventory: &Inventory, path: &str) -> Option<Value> {
+    match path {
+        "/redfish/v1/UpdateService" => Some(json!({
+            "@odata.id": "/redfish/v1/UpdateService",
+            "@odata.type": "#UpdateService.v1_11_0.UpdateService",
+            "Id": "UpdateService",
+            "Name": "Update Service",
+            "Description": "The rack's firmware and software inventory, merged from every server. Firmware updates are started on each server's own UpdateService, under /redfish/v1/Oem/RedDrum/Bmcs/<bmc>/UpdateService.",
+            "ServiceEnabled": true,
+            "Status": {"State": "Enabled", "Health": "OK"},
+            "FirmwareInventory": {"@odata.id": "/redfish/v1/UpdateService/FirmwareInventory"},
+            "SoftwareInventory": {"@odata.id": "/redfish/v1/UpdateService/SoftwareInventory"},
+        })),
+        "/redfish/v1/TaskService" => Some(json!({
+            "@odata.id": "/redfish/v1/TaskService",
+            "@odata.type": "#TaskService.v1_2_0.TaskService",
+            "Id": "TaskService",
+            "Name": "Task Service",
+            "Description": "Tasks of every server in the rack, merged.",
+            "ServiceEnabled": true,
+            "CompletedTaskOverWritePolicy": "Oldest",
+            "LifeCycleEventOnTaskStateChange": false,
+            "Status": {"State": "Enabled", "Health": "OK"},
+            "Tasks": {"@odata.id": "/redfish/v1/TaskService/Tasks"},
+        })),
+        _ => None,
+    }
+}
