@@ -81,7 +81,7 @@ impl Aggregator for AggregatorService {
         let span = tracing::info_span!("forward", request_id = %request_id, method = %exchange.method, path = %exchange.path, user = %exchange.user);
         let state = self.state.clone();
         let work = async move {
-            let result = dispatch(&state.inventory, &exchange).await;
+            let result = dispatch(&state, &exchange).await;
             if exchange.method != Method::GET && exchange.method != Method::HEAD {
                 tracing::info!(status = ?result.as_ref().map(|r| r.status).ok(), "change forwarded");
             }
