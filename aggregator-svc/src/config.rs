@@ -3,12 +3,16 @@
 
 pub mod rack;
 
-use rack::{HostConfig, ManagerConfig, PduConfig, RackConfig, RackSettings, ReadingsConfig, SwitchConfig};
+use rack::{
+    HostConfig, ManagerConfig, PduConfig, RackConfig, RackSettings, ReadingsConfig, SwitchConfig,
+};
 use redfish::ids::BmcId;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use svc_common::ConfigError;
+/// The environment a config is loaded with (for callers without svc-common).
+pub use svc_common::Environment as ConfigEnv;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -323,7 +327,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let rows: Vec<(&str, Box<dyn Fn(&mut AggregatorConfig)>, &str)> = vec![
+        type Mutate = Box<dyn Fn(&mut AggregatorConfig)>;
+        let rows: Vec<(&str, Mutate, &str)> = vec![
             (
                 "scheme",
                 Box::new(|c| c.bmcs[0].url = "ftp://10.0.0.1".into()),

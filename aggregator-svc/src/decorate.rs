@@ -41,18 +41,36 @@ mod tests {
 
     #[test]
     fn adds_contained_by_only_when_absent_and_the_reseat_action() {
-        let mut body = json!({"Id": "s1-1", "Links": {"ManagedBy": []}, "Actions": {"#Chassis.Reset": {}}});
-        chassis(&mut body, "/redfish/v1/Chassis/s1-1", Some("/redfish/v1/Chassis/Rack1"), true);
-        assert_eq!(body["Links"]["ContainedBy"]["@odata.id"], "/redfish/v1/Chassis/Rack1");
+        let mut body =
+            json!({"Id": "s1-1", "Links": {"ManagedBy": []}, "Actions": {"#Chassis.Reset": {}}});
+        chassis(
+            &mut body,
+            "/redfish/v1/Chassis/s1-1",
+            Some("/redfish/v1/Chassis/Rack1"),
+            true,
+        );
+        assert_eq!(
+            body["Links"]["ContainedBy"]["@odata.id"],
+            "/redfish/v1/Chassis/Rack1"
+        );
         assert_eq!(
             body["Actions"]["Oem"]["#RedDrum.PduReseat"]["target"],
             "/redfish/v1/Chassis/s1-1/Actions/Oem/RedDrum.PduReseat"
         );
         assert!(body["Actions"]["#Chassis.Reset"].is_object());
 
-        let mut own = json!({"Links": {"ContainedBy": {"@odata.id": "/redfish/v1/Chassis/s1-Encl"}}});
-        chassis(&mut own, "/redfish/v1/Chassis/s1-1/", Some("/redfish/v1/Chassis/Rack1"), false);
-        assert_eq!(own["Links"]["ContainedBy"]["@odata.id"], "/redfish/v1/Chassis/s1-Encl");
+        let mut own =
+            json!({"Links": {"ContainedBy": {"@odata.id": "/redfish/v1/Chassis/s1-Encl"}}});
+        chassis(
+            &mut own,
+            "/redfish/v1/Chassis/s1-1/",
+            Some("/redfish/v1/Chassis/Rack1"),
+            false,
+        );
+        assert_eq!(
+            own["Links"]["ContainedBy"]["@odata.id"],
+            "/redfish/v1/Chassis/s1-Encl"
+        );
         assert!(own.get("Actions").is_none());
 
         let mut bare = json!({});

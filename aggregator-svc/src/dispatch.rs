@@ -31,9 +31,12 @@ pub async fn dispatch(state: &Arc<AppState>, exchange: &Exchange) -> Result<Repl
         Target::Member { .. } | Target::Passthrough { .. } => {
             let (bmc_id, path) = bmc_path(&target)
                 .ok_or_else(|| AggError::Internal("member without BMC path".into()))?;
-            let bmc = state.inventory.bmc(bmc_id).ok_or_else(|| AggError::NotFound {
-                path: exchange.path.clone(),
-            })?;
+            let bmc = state
+                .inventory
+                .bmc(bmc_id)
+                .ok_or_else(|| AggError::NotFound {
+                    path: exchange.path.clone(),
+                })?;
             let reply = forward(&bmc, &path, exchange).await?;
             match &target {
                 Target::Member {

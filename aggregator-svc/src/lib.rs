@@ -34,9 +34,9 @@ use crate::rack::Rack;
 use crate::store::Store;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
-use tokio::sync::Notify;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 

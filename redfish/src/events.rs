@@ -117,7 +117,11 @@ impl EventMessage {
     }
 
     pub fn resource_status_changed_ok(resource: &str) -> Self {
-        Self::of(Registry::ResourceEvent, "ResourceStatusChangedOK", &[resource, "OK"])
+        Self::of(
+            Registry::ResourceEvent,
+            "ResourceStatusChangedOK",
+            &[resource, "OK"],
+        )
     }
     pub fn resource_status_changed_critical(resource: &str) -> Self {
         Self::of(
@@ -127,10 +131,18 @@ impl EventMessage {
         )
     }
     pub fn resource_state_changed(resource: &str, state: &str) -> Self {
-        Self::of(Registry::ResourceEvent, "ResourceStateChanged", &[resource, state])
+        Self::of(
+            Registry::ResourceEvent,
+            "ResourceStateChanged",
+            &[resource, state],
+        )
     }
     pub fn resource_errors_detected(property: &str, error: &str) -> Self {
-        Self::of(Registry::ResourceEvent, "ResourceErrorsDetected", &[property, error])
+        Self::of(
+            Registry::ResourceEvent,
+            "ResourceErrorsDetected",
+            &[property, error],
+        )
     }
     pub fn resource_warning_threshold_exceeded(property: &str, threshold: &str) -> Self {
         Self::of(
@@ -176,7 +188,11 @@ impl EventMessage {
         Self::of(Registry::TaskEvent, "TaskAborted", &[id])
     }
     pub fn manager_reset(manager: &str, reset_type: &str) -> Self {
-        Self::of(Registry::ManagerEvent, "ManagerReset", &[manager, reset_type])
+        Self::of(
+            Registry::ManagerEvent,
+            "ManagerReset",
+            &[manager, reset_type],
+        )
     }
     pub fn log_cleared(log: &str) -> Self {
         Self::of(Registry::LogService, "LogCleared", &[log])

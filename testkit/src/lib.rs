@@ -22,6 +22,11 @@ pub struct StackOptions {
     pub request_timeout_ms: u64,
     pub discovery_interval_secs: u64,
     pub tls: bool,
+    /// Added to the `[aggregator]` TOML before the BMC list: top-level keys first, then tables
+    /// (e.g. `inside_switch = false\n[rack]\nmodel = "R1"\n[pdu]\nreseat_command = [...]`).
+    pub extra_aggregator_toml: String,
+    /// (bmc id, socket): `pdu_socket` of those BMCs.
+    pub pdu_sockets: Vec<(String, String)>,
 }
 
 impl StackOptions {
@@ -33,6 +38,8 @@ impl StackOptions {
             request_timeout_ms: 3_000,
             discovery_interval_secs: 300,
             tls: false,
+            extra_aggregator_toml: String::new(),
+            pdu_sockets: Vec::new(),
         }
     }
 }
@@ -43,7 +50,8 @@ pub struct Service {
 }
 
 impl Service {
-    async fn stop(self) {
+    /// Stops the service and waits for it (bounded).
+    pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
     }
@@ -71,19 +79,26 @@ pub fn aggregator_config(
     let bmcs = sims
         .iter()
         .map(|s| {
+            let socket = options
+                .pdu_sockets
+                .iter()
+                .find(|(id, _)| id == s.id())
+                .map(|(_, socket)| format!("pdu_socket = \"{socket}\"\n"))
+                .unwrap_or_default();
             format!(
-                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n",
+                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n{socket}",
                 s.id(),
                 s.url()
             )
         })
         .collect::<String>();
     let text = format!(
-        "grpc_listen = \"127.0.0.1:0\"\nstate_dir = \"{}\"\nconnect_timeout_ms = {}\nrequest_timeout_ms = {}\ndiscovery_interval_secs = {}\n{bmcs}",
+        "grpc_listen = \"127.0.0.1:0\"\nstate_dir = \"{}\"\nconnect_timeout_ms = {}\nrequest_timeout_ms = {}\ndiscovery_interval_secs = {}\n{}\n{bmcs}",
         state_dir.display(),
         options.connect_timeout_ms,
         options.request_timeout_ms,
         options.discovery_interval_secs,
+        options.extra_aggregator_toml,
     );
     toml_config(&text)
 }
@@ -134,6 +149,11 @@ impl Stack {
 
     pub fn options(&self) -> &StackOptions {
         &self.options
+    }
+
+    /// Changes what the next [`Stack::restart_services`] starts with.
+    pub fn options_mut(&mut self) -> &mut StackOptions {
+        &mut self.options
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -281,7 +301,11 @@ pub fn links_in(body: &serde_json::Value) -> Vec<String> {
 
 /// Crawls the aggregate breadth-first from `start`, GETting every link once (up to `limit`
 /// resources). Returns (path, status, body) per resource.
-pub async fn crawl(stack: &Stack, start: &str, limit: usize) -> Vec<(String, u16, serde_json::Value)> {
+pub async fn crawl(
+    stack: &Stack,
+    start: &str,
+    limit: usize,
+) -> Vec<(String, u16, serde_json::Value)> {
     let mut seen = std::collections::HashSet::new();
     let mut queue = std::collections::VecDeque::from([start.to_owned()]);
     let mut out = Vec::new();

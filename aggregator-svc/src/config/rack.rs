@@ -209,8 +209,10 @@ impl RackSettings {
         for (key, id) in &ids {
             check_local_id(id).map_err(|e| ConfigError::at(key, e))?;
         }
-        let chassis_ids: Vec<&(&str, &str)> =
-            ids.iter().filter(|(k, _)| *k != "aggregator.manager.id").collect();
+        let chassis_ids: Vec<&(&str, &str)> = ids
+            .iter()
+            .filter(|(k, _)| *k != "aggregator.manager.id")
+            .collect();
         for (i, (key, id)) in chassis_ids.iter().enumerate() {
             if chassis_ids[..i].iter().any(|(_, other)| other == id) {
                 return Err(ConfigError::at(key, format!("id '{id}' is used twice")));
@@ -232,11 +234,23 @@ impl RackSettings {
         }
         let positive = [
             ("aggregator.pdu.timeout_secs", self.pdu.timeout_secs),
-            ("aggregator.readings.interval_secs", self.readings.interval_secs),
-            ("aggregator.readings.concurrency", self.readings.concurrency as u64),
+            (
+                "aggregator.readings.interval_secs",
+                self.readings.interval_secs,
+            ),
+            (
+                "aggregator.readings.concurrency",
+                self.readings.concurrency as u64,
+            ),
             ("aggregator.readings.timeout_ms", self.readings.timeout_ms),
-            ("aggregator.manager.log_max_entries", u64::from(self.manager.log_max_entries)),
-            ("aggregator.manager.max_tasks", u64::from(self.manager.max_tasks)),
+            (
+                "aggregator.manager.log_max_entries",
+                u64::from(self.manager.log_max_entries),
+            ),
+            (
+                "aggregator.manager.max_tasks",
+                u64::from(self.manager.max_tasks),
+            ),
         ];
         for (key, value) in positive {
             if value == 0 {
@@ -282,7 +296,9 @@ mod tests {
 
     #[test]
     fn defaults_validate() {
-        RackSettings::default().validate().expect("defaults are valid");
+        RackSettings::default()
+            .validate()
+            .expect("defaults are valid");
     }
 
     #[test]
@@ -290,7 +306,10 @@ mod tests {
         assert!(check_local_id("Rack1").is_ok());
         assert!(check_local_id("MgtSwitch").is_ok());
         assert!(check_local_id("Aggregator").is_ok());
-        assert!(check_local_id("1-Rack").is_ok(), "a BMC id starts with a letter");
+        assert!(
+            check_local_id("1-Rack").is_ok(),
+            "a BMC id starts with a letter"
+        );
         assert!(check_local_id("rack-1").is_err());
         assert!(check_local_id("").is_err());
         assert!(check_local_id("a/b").is_err());
@@ -298,10 +317,17 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        let rows: Vec<(Box<dyn Fn(&mut RackSettings)>, &str)> = vec![
+        type Mutate = Box<dyn Fn(&mut RackSettings)>;
+        let rows: Vec<(Mutate, &str)> = vec![
             (Box::new(|s| s.rack.id = "r-1".into()), "aggregator.rack.id"),
-            (Box::new(|s| s.switch.id = "Rack1".into()), "aggregator.switch.id"),
-            (Box::new(|s| s.manager.id = "m-x".into()), "aggregator.manager.id"),
+            (
+                Box::new(|s| s.switch.id = "Rack1".into()),
+                "aggregator.switch.id",
+            ),
+            (
+                Box::new(|s| s.manager.id = "m-x".into()),
+                "aggregator.manager.id",
+            ),
             (
                 Box::new(|s| s.switch.chassis_type = "Blade".into()),
                 "aggregator.switch.chassis_type",
@@ -310,7 +336,10 @@ mod tests {
                 Box::new(|s| s.pdu.reseat_command = vec![" ".into()]),
                 "aggregator.pdu.reseat_command",
             ),
-            (Box::new(|s| s.pdu.timeout_secs = 0), "aggregator.pdu.timeout_secs"),
+            (
+                Box::new(|s| s.pdu.timeout_secs = 0),
+                "aggregator.pdu.timeout_secs",
+            ),
             (
                 Box::new(|s| s.readings.concurrency = 0),
                 "aggregator.readings.concurrency",

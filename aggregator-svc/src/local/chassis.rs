@@ -66,7 +66,10 @@ const LOCATION: &[(&str, Kind)] = &[
     ("Placement", Kind::Object(PLACEMENT)),
 ];
 /// What a client may change on the rack.
-pub const RACK_WRITABLE: &[(&str, Kind)] = &[("AssetTag", Kind::Str), ("Location", Kind::Object(LOCATION))];
+pub const RACK_WRITABLE: &[(&str, Kind)] = &[
+    ("AssetTag", Kind::Str),
+    ("Location", Kind::Object(LOCATION)),
+];
 
 /// Every aggregated member of `collection`, in listing order (local members excluded).
 fn aggregated(ctx: &Ctx<'_>, collection: &str) -> Vec<String> {
@@ -117,7 +120,9 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
     let asset_tag = props
         .get(props::RACK, "AssetTag")
         .unwrap_or_else(|| r.asset_tag.clone().into());
-    let location = props.get(props::RACK, "Location").unwrap_or_else(|| json!({}));
+    let location = props
+        .get(props::RACK, "Location")
+        .unwrap_or_else(|| json!({}));
     let rollup = bmc_rollup(ctx);
     json!({
         "@odata.id": uri,
@@ -156,15 +161,36 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
 fn part_body(ctx: &Ctx<'_>, switch: bool) -> Value {
     let (id, name, chassis_type, manufacturer, model, serial, part, description) = if switch {
         let c = &ctx.s.switch;
-        (&c.id, &c.name, c.chassis_type.as_str(), &c.manufacturer, &c.model, &c.serial_number, &c.part_number,
-         "The rack's management switch")
+        (
+            &c.id,
+            &c.name,
+            c.chassis_type.as_str(),
+            &c.manufacturer,
+            &c.model,
+            &c.serial_number,
+            &c.part_number,
+            "The rack's management switch",
+        )
     } else {
         let c = &ctx.s.host;
-        (&c.id, &c.name, "RackMount", &c.manufacturer, &c.model, &c.serial_number, &c.part_number,
-         "The server the rack manager runs on")
+        (
+            &c.id,
+            &c.name,
+            "RackMount",
+            &c.manufacturer,
+            &c.model,
+            &c.serial_number,
+            &c.part_number,
+            "The server the rack manager runs on",
+        )
     };
-    let holds_manager = ctx.s.manager.enabled && (switch == ctx.s.inside_switch || (!switch && ctx.s.host_enabled()));
-    let in_chassis = if holds_manager { managed_by(ctx) } else { Vec::new() };
+    let holds_manager = ctx.s.manager.enabled
+        && (switch == ctx.s.inside_switch || (!switch && ctx.s.host_enabled()));
+    let in_chassis = if holds_manager {
+        managed_by(ctx)
+    } else {
+        Vec::new()
+    };
     let mut body = json!({
         "@odata.id": chassis_uri(id),
         "@odata.type": CHASSIS_TYPE,
@@ -218,11 +244,16 @@ async fn serve_rack(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
         ["ResetActionInfo"] => {
             reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
             let uri = chassis_uri(&ctx.s.rack.id);
-            reply::json(ctx.ex, &reset_action_info(&format!("{uri}/ResetActionInfo"), reset::RACK_RESET_TYPES), READ_ALLOW)
+            reply::json(
+                ctx.ex,
+                &reset_action_info(&format!("{uri}/ResetActionInfo"), reset::RACK_RESET_TYPES),
+                READ_ALLOW,
+            )
         }
         ["Actions", "Chassis.Reset"] => {
             reply::only(ctx.ex, &[Method::POST], POST_ALLOW)?;
-            let reset_type = reply::reset_type(&ctx.ex.body, reset::RACK_RESET_TYPES, "Chassis.Reset")?;
+            let reset_type =
+                reply::reset_type(&ctx.ex.body, reset::RACK_RESET_TYPES, "Chassis.Reset")?;
             let id = reset::start(
                 ctx.state.inventory.clone(),
                 ctx.state.rack.clone(),
@@ -231,7 +262,12 @@ async fn serve_rack(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
                 &ctx.ex.user,
             )
             .await?;
-            let task = ctx.state.rack.tasks.get(&id).ok_or_else(|| AggError::Internal("task vanished".into()))?;
+            let task = ctx
+                .state
+                .rack
+                .tasks
+                .get(&id)
+                .ok_or_else(|| AggError::Internal("task vanished".into()))?;
             reply::accepted(&task)
         }
         _ => Err(ctx.not_found()),
@@ -264,7 +300,11 @@ async fn patch_rack(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
     let mut changes = Vec::new();
     if let Some(tag) = patch.get("AssetTag") {
         // null restores the configured default.
-        let value = if tag.is_null() { Value::from(ctx.s.rack.asset_tag.clone()) } else { tag.clone() };
+        let value = if tag.is_null() {
+            Value::from(ctx.s.rack.asset_tag.clone())
+        } else {
+            tag.clone()
+        };
         changes.push(("AssetTag".to_owned(), value));
     }
     if let Some(location) = patch.get("Location") {
@@ -279,7 +319,9 @@ async fn patch_rack(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
     if !changes.is_empty() {
         props.set(props::RACK, changes.clone()).await?;
         for (property, value) in changes {
-            let shown = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            let shown = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
             ctx.state
                 .rack
                 .log

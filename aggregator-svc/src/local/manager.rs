@@ -85,7 +85,10 @@ fn manager_body(ctx: &Ctx<'_>) -> Value {
 
 fn bmc_rollup(ctx: &Ctx<'_>) -> &'static str {
     let bmcs = ctx.state.inventory.bmcs();
-    let down = bmcs.iter().filter(|b| b.health().state == HealthState::Down).count();
+    let down = bmcs
+        .iter()
+        .filter(|b| b.health().state == HealthState::Down)
+        .count();
     match down {
         0 => "OK",
         d if d == bmcs.len() => "Critical",
@@ -98,7 +101,11 @@ fn resolv_conf() -> String {
 }
 
 fn host_name(ctx: &Ctx<'_>) -> String {
-    ctx.s.manager.host_name.clone().unwrap_or_else(netif::host_name)
+    ctx.s
+        .manager
+        .host_name
+        .clone()
+        .unwrap_or_else(netif::host_name)
 }
 
 fn fqdn(host: &str) -> String {
@@ -127,7 +134,11 @@ fn protocol_body(ctx: &Ctx<'_>) -> Value {
 }
 
 fn ethernet_body(ctx: &Ctx<'_>, iface: &netif::Interface) -> Value {
-    let uri = format!("{}/EthernetInterfaces/{}", manager_uri(&ctx.s.manager.id), iface.name);
+    let uri = format!(
+        "{}/EthernetInterfaces/{}",
+        manager_uri(&ctx.s.manager.id),
+        iface.name
+    );
     let host = host_name(ctx);
     let link_status = match iface.operstate.as_str() {
         "up" => "LinkUp",
@@ -204,7 +215,9 @@ fn collection(uri: &str, odata_type: &str, name: &str, members: &[String]) -> Va
 fn tls_certificate(ctx: &Ctx<'_>, uri: &str) -> Option<Value> {
     let path = ctx.s.manager.tls_certificate.as_ref()?;
     let text = std::fs::read_to_string(path)
-        .map_err(|e| tracing::warn!(path = %path.display(), error = %e, "TLS certificate unreadable"))
+        .map_err(
+            |e| tracing::warn!(path = %path.display(), error = %e, "TLS certificate unreadable"),
+        )
         .ok()?;
     let mut body = cert::describe(&text)
         .map_err(|e| tracing::warn!(path = %path.display(), error = %e, "TLS certificate unusable"))
@@ -222,14 +235,18 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
     }
     if rest == ["Actions", "Manager.Reset"] {
         reply::only(ctx.ex, &[Method::POST], POST_ALLOW)?;
-        let reset_type = reply::reset_type(&ctx.ex.body, reload::MANAGER_RESET_TYPES, "Manager.Reset")?;
+        let reset_type =
+            reply::reset_type(&ctx.ex.body, reload::MANAGER_RESET_TYPES, "Manager.Reset")?;
         reload::reset_manager(ctx.state, &reset_type, &ctx.ex.user).await?;
         return Ok(reply::no_content());
     }
     reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
     let body = match rest {
         [] => manager_body(ctx),
-        ["ResetActionInfo"] => reset_action_info(&format!("{uri}/ResetActionInfo"), reload::MANAGER_RESET_TYPES),
+        ["ResetActionInfo"] => reset_action_info(
+            &format!("{uri}/ResetActionInfo"),
+            reload::MANAGER_RESET_TYPES,
+        ),
         ["NetworkProtocol"] => protocol_body(ctx),
         ["EthernetInterfaces"] => {
             let members: Vec<String> = netif::interfaces()
@@ -252,7 +269,10 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
         }
         ["Certificates"] => {
             let member = format!("{uri}/Certificates/{TLS_CERT_ID}");
-            let members: Vec<String> = tls_certificate(ctx, &member).map(|_| member).into_iter().collect();
+            let members: Vec<String> = tls_certificate(ctx, &member)
+                .map(|_| member)
+                .into_iter()
+                .collect();
             collection(
                 &format!("{uri}/Certificates"),
                 "#CertificateCollection.CertificateCollection",
@@ -261,7 +281,8 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
             )
         }
         ["Certificates", id] if *id == TLS_CERT_ID => {
-            tls_certificate(ctx, &format!("{uri}/Certificates/{TLS_CERT_ID}")).ok_or_else(|| ctx.not_found())?
+            tls_certificate(ctx, &format!("{uri}/Certificates/{TLS_CERT_ID}"))
+                .ok_or_else(|| ctx.not_found())?
         }
         _ => return Err(ctx.not_found()),
     };

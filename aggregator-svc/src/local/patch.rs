@@ -87,7 +87,10 @@ fn check_value(value: &Value, kind: Kind, current: &Value, name: &str) -> Result
         },
         Kind::Watts => match value.as_f64() {
             Some(w) if w >= 0.0 => Ok(()),
-            Some(_) => Err(bad(Message::property_value_out_of_range(&show(value), name))),
+            Some(_) => Err(bad(Message::property_value_out_of_range(
+                &show(value),
+                name,
+            ))),
             None => Err(type_error()),
         },
         Kind::Enum(values) => match value.as_str() {
@@ -145,7 +148,10 @@ mod tests {
         ("RackOffsetUnits", Kind::Enum(&["OpenU", "EIA_310"])),
     ];
     const LOCATION: &[(&str, Kind)] = &[("Placement", Kind::Object(PLACEMENT))];
-    const WRITABLE: &[(&str, Kind)] = &[("AssetTag", Kind::Str), ("Location", Kind::Object(LOCATION))];
+    const WRITABLE: &[(&str, Kind)] = &[
+        ("AssetTag", Kind::Str),
+        ("Location", Kind::Object(LOCATION)),
+    ];
 
     fn key_of(body: Value) -> Option<(String, Vec<String>)> {
         let current = json!({"Id": "Rack1", "AssetTag": "", "Model": "M"});
@@ -165,28 +171,69 @@ mod tests {
             (json!({"AssetTag": 5}), "PropertyValueTypeError", "AssetTag"),
             (json!({"Model": "x"}), "PropertyNotWritable", "Model"),
             (json!({"Colour": "red"}), "PropertyUnknown", "Colour"),
-            (json!({"Location": {"Placement": {"RackOffset": "u3"}}}), "PropertyValueTypeError", "Location/Placement/RackOffset"),
-            (json!({"Location": {"Placement": {"RackOffset": -1}}}), "PropertyValueOutOfRange", "Location/Placement/RackOffset"),
-            (json!({"Location": {"Placement": {"RackOffsetUnits": "Inches"}}}), "PropertyValueNotInList", "Location/Placement/RackOffsetUnits"),
-            (json!({"Location": {"Placement": {"Shelf": "2"}}}), "PropertyUnknown", "Location/Placement/Shelf"),
-            (json!({"Location": "row 3"}), "PropertyValueTypeError", "Location"),
-            (json!({"AssetTag": "ok", "Model": "x"}), "PropertyNotWritable", "Model"),
+            (
+                json!({"Location": {"Placement": {"RackOffset": "u3"}}}),
+                "PropertyValueTypeError",
+                "Location/Placement/RackOffset",
+            ),
+            (
+                json!({"Location": {"Placement": {"RackOffset": -1}}}),
+                "PropertyValueOutOfRange",
+                "Location/Placement/RackOffset",
+            ),
+            (
+                json!({"Location": {"Placement": {"RackOffsetUnits": "Inches"}}}),
+                "PropertyValueNotInList",
+                "Location/Placement/RackOffsetUnits",
+            ),
+            (
+                json!({"Location": {"Placement": {"Shelf": "2"}}}),
+                "PropertyUnknown",
+                "Location/Placement/Shelf",
+            ),
+            (
+                json!({"Location": "row 3"}),
+                "PropertyValueTypeError",
+                "Location",
+            ),
+            (
+                json!({"AssetTag": "ok", "Model": "x"}),
+                "PropertyNotWritable",
+                "Model",
+            ),
         ];
         for (body, key, property) in rows {
             let (k, args) = key_of(body.clone()).unwrap_or_else(|| panic!("accepted {body}"));
             assert_eq!(k, key, "{body}");
             assert!(args.iter().any(|a| a == property), "{body}: {args:?}");
         }
-        assert_eq!(key_of(json!({"AssetTag": "A1", "Location": {"Placement": {"Row": "3", "RackOffset": 12}}})), None);
+        assert_eq!(
+            key_of(
+                json!({"AssetTag": "A1", "Location": {"Placement": {"Row": "3", "RackOffset": 12}}})
+            ),
+            None
+        );
         assert_eq!(key_of(json!({"@odata.etag": "x", "AssetTag": null})), None);
     }
 
     #[test]
     fn merge_is_member_wise_and_null_removes() {
         let mut t = json!({"Placement": {"Row": "1", "Rack": "A"}, "PostalAddress": {"City": "X"}});
-        merge(&mut t, &json!({"Placement": {"Row": "2", "Rack": null}, "PostalAddress": {"Room": "5"}}));
-        assert_eq!(t, json!({"Placement": {"Row": "2"}, "PostalAddress": {"City": "X", "Room": "5"}}));
-        assert!(matches!(object_body(b"[1]"), Err(AggError::BadRequest { .. })));
-        assert!(matches!(object_body(b"{"), Err(AggError::BadRequest { .. })));
+        merge(
+            &mut t,
+            &json!({"Placement": {"Row": "2", "Rack": null}, "PostalAddress": {"Room": "5"}}),
+        );
+        assert_eq!(
+            t,
+            json!({"Placement": {"Row": "2"}, "PostalAddress": {"City": "X", "Room": "5"}})
+        );
+        assert!(matches!(
+            object_body(b"[1]"),
+            Err(AggError::BadRequest { .. })
+        ));
+        assert!(matches!(
+            object_body(b"{"),
+            Err(AggError::BadRequest { .. })
+        ));
     }
 }

@@ -57,9 +57,10 @@ pub fn check_if_match(exchange: &Exchange, current: &Value) -> Result<(), AggErr
         return Ok(());
     };
     let tag = etag(current);
-    let matches = header.split(',').map(str::trim).any(|t| {
-        t == "*" || t == tag || t.strip_prefix("W/") == Some(tag.as_str())
-    });
+    let matches = header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == tag || t.strip_prefix("W/") == Some(tag.as_str()));
     if matches {
         Ok(())
     } else {
@@ -96,19 +97,30 @@ pub fn reset_type(body: &[u8], allowed: &[&str], action: &str) -> Result<String,
         super::patch::object_body(body)?
     };
     let bad = |message| AggError::BadRequest { message };
-    if let Some(unknown) = map.keys().find(|k| *k != "ResetType" && !k.starts_with('@')) {
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| *k != "ResetType" && !k.starts_with('@'))
+    {
         return Err(bad(Message::action_parameter_unknown(action, unknown)));
     }
     let value = map
         .get("ResetType")
         .ok_or_else(|| bad(Message::action_parameter_missing(action, "ResetType")))?;
     let text = value.as_str().ok_or_else(|| {
-        bad(Message::action_parameter_value_type_error(&value.to_string(), "ResetType", action))
+        bad(Message::action_parameter_value_type_error(
+            &value.to_string(),
+            "ResetType",
+            action,
+        ))
     })?;
     if allowed.contains(&text) {
         Ok(text.to_owned())
     } else {
-        Err(bad(Message::action_parameter_value_not_in_list(text, "ResetType", action)))
+        Err(bad(Message::action_parameter_value_not_in_list(
+            text,
+            "ResetType",
+            action,
+        )))
     }
 }
 
@@ -152,7 +164,8 @@ mod tests {
 
     #[test]
     fn reset_type_is_required_typed_and_listed() {
-        let key = |body: &str| match reset_type(body.as_bytes(), &["ForceRestart"], "Chassis.Reset") {
+        let key = |body: &str| match reset_type(body.as_bytes(), &["ForceRestart"], "Chassis.Reset")
+        {
             Ok(t) => t,
             Err(AggError::BadRequest { message }) => message.key().to_owned(),
             Err(e) => panic!("{e}"),
@@ -160,8 +173,14 @@ mod tests {
         assert_eq!(key(r#"{"ResetType":"ForceRestart"}"#), "ForceRestart");
         assert_eq!(key("{}"), "ActionParameterMissing");
         assert_eq!(key(r#"{"ResetType":1}"#), "ActionParameterValueTypeError");
-        assert_eq!(key(r#"{"ResetType":"On"}"#), "ActionParameterValueNotInList");
-        assert_eq!(key(r#"{"ResetType":"ForceRestart","Force":true}"#), "ActionParameterUnknown");
+        assert_eq!(
+            key(r#"{"ResetType":"On"}"#),
+            "ActionParameterValueNotInList"
+        );
+        assert_eq!(
+            key(r#"{"ResetType":"ForceRestart","Force":true}"#),
+            "ActionParameterUnknown"
+        );
         assert_eq!(key("{"), "MalformedJSON");
     }
 }

@@ -10,13 +10,23 @@ use http::Method;
 const READ_ALLOW: &str = "GET, HEAD";
 
 pub fn serve_task(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
-    let task = ctx.state.rack.tasks.get(id).ok_or_else(|| ctx.not_found())?;
+    let task = ctx
+        .state
+        .rack
+        .tasks
+        .get(id)
+        .ok_or_else(|| ctx.not_found())?;
     reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
     reply::json(ctx.ex, &task, READ_ALLOW)
 }
 
 pub fn serve_monitor(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
-    let task = ctx.state.rack.tasks.get(id).ok_or_else(|| ctx.not_found())?;
+    let task = ctx
+        .state
+        .rack
+        .tasks
+        .get(id)
+        .ok_or_else(|| ctx.not_found())?;
     reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
     if is_running(&task) {
         reply::accepted(&task)

@@ -11,7 +11,13 @@ pub const INTAKE_NAME: &str = "Chassis Intake Temp";
 
 /// Properties dropped from copied members: their identity is the rack's now, and vendor OEM
 /// blocks would describe types the rack does not serve.
-const DROPPED: &[&str] = &["@odata.id", "@odata.context", "@odata.etag", "MemberId", "Oem"];
+const DROPPED: &[&str] = &[
+    "@odata.id",
+    "@odata.context",
+    "@odata.etag",
+    "MemberId",
+    "Oem",
+];
 
 fn health_rank(h: &str) -> u8 {
     match h {
@@ -89,7 +95,9 @@ fn thermal_of(r: &ChassisReadings) -> Option<&Value> {
 }
 
 fn sum(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
-    values.flatten().fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
+    values
+        .flatten()
+        .fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
 }
 
 fn number(v: Option<f64>) -> Value {
@@ -173,7 +181,10 @@ fn derived_redundancy(readings: &[ChassisReadings], uri: &str) -> Vec<Value> {
     let mut supply_index = 0;
     for r in readings {
         let Some(power) = &r.power else { continue };
-        let supplies = power["PowerSupplies"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let supplies = power["PowerSupplies"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let first = supply_index;
         supply_index += supplies.len();
         if supplies.len() < 2 {
@@ -215,7 +226,11 @@ pub fn rack_thermal(rack: &str, readings: &[ChassisReadings]) -> Value {
         .filter_map(|t| t["ReadingCelsius"].as_f64())
         .collect();
     let mean = (!intakes.is_empty()).then(|| intakes.iter().sum::<f64>() / intakes.len() as f64);
-    let state = if mean.is_some() { "Enabled" } else { "UnavailableOffline" };
+    let state = if mean.is_some() {
+        "Enabled"
+    } else {
+        "UnavailableOffline"
+    };
     let mut related = vec![json!({"@odata.id": rack})];
     related.extend(readings.iter().map(|r| json!({"@odata.id": r.chassis})));
     temperatures.insert(
@@ -288,13 +303,22 @@ mod tests {
         let supplies = p["PowerSupplies"].as_array().expect("supplies");
         assert_eq!(supplies.len(), 4);
         assert_eq!(supplies[3]["MemberId"], "s2-1");
-        assert_eq!(supplies[3]["@odata.id"], "/redfish/v1/Chassis/Rack1/Power#/PowerSupplies/3");
+        assert_eq!(
+            supplies[3]["@odata.id"],
+            "/redfish/v1/Chassis/Rack1/Power#/PowerSupplies/3"
+        );
         assert!(supplies[1].get("Oem").is_none());
-        assert_eq!(supplies[2]["RelatedItem"][0]["@odata.id"], "/redfish/v1/Chassis/s2-1");
+        assert_eq!(
+            supplies[2]["RelatedItem"][0]["@odata.id"],
+            "/redfish/v1/Chassis/s2-1"
+        );
         assert_eq!(p["Voltages"][1]["SensorNumber"], 2);
         let red = p["Redundancy"].as_array().expect("redundancy");
         assert_eq!(red.len(), 2);
-        assert_eq!(red[1]["RedundancySet"][0]["@odata.id"], "/redfish/v1/Chassis/Rack1/Power#/PowerSupplies/2");
+        assert_eq!(
+            red[1]["RedundancySet"][0]["@odata.id"],
+            "/redfish/v1/Chassis/Rack1/Power#/PowerSupplies/2"
+        );
         assert_eq!(red[0]["MinNumNeeded"], 1);
         assert_eq!(red[0]["Status"]["Health"], "Warning");
     }
@@ -306,18 +330,30 @@ mod tests {
         assert_eq!(p["PowerSupplies"], json!([]));
         let t = rack_thermal("/r", &[]);
         assert_eq!(t["Temperatures"][0]["Name"], INTAKE_NAME);
-        assert_eq!(t["Temperatures"][0]["Status"]["State"], "UnavailableOffline");
+        assert_eq!(
+            t["Temperatures"][0]["Status"]["State"],
+            "UnavailableOffline"
+        );
     }
 
     #[test]
     fn thermal_has_the_mean_intake_first_then_every_sensor_and_fan() {
-        let t = rack_thermal("/redfish/v1/Chassis/Rack1", &[server("s1", 1.0, 20.0), server("s2", 1.0, 25.0)]);
+        let t = rack_thermal(
+            "/redfish/v1/Chassis/Rack1",
+            &[server("s1", 1.0, 20.0), server("s2", 1.0, 25.0)],
+        );
         let temps = t["Temperatures"].as_array().expect("temps");
         assert_eq!(temps.len(), 5);
         assert_eq!(temps[0]["ReadingCelsius"], 22.5);
         assert_eq!(temps[3]["MemberId"], "s2-0");
-        assert_eq!(temps[3]["@odata.id"], "/redfish/v1/Chassis/Rack1/Thermal#/Temperatures/3");
+        assert_eq!(
+            temps[3]["@odata.id"],
+            "/redfish/v1/Chassis/Rack1/Thermal#/Temperatures/3"
+        );
         assert_eq!(t["Fans"][1]["MemberId"], "s2-0");
-        assert_eq!(consumed_watts(&[server("s1", 2.0, 1.0), server("s2", 3.0, 1.0)]), Some(5.0));
+        assert_eq!(
+            consumed_watts(&[server("s1", 2.0, 1.0), server("s2", 3.0, 1.0)]),
+            Some(5.0)
+        );
     }
 }

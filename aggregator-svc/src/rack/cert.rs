@@ -15,15 +15,42 @@ fn identifier(name: &X509Name<'_>) -> Value {
             out.insert(key.into(), (*v).into());
         }
     };
-    put("CommonName", name.iter_common_name().filter_map(|a| a.as_str().ok()).collect());
-    put("Organization", name.iter_organization().filter_map(|a| a.as_str().ok()).collect());
+    put(
+        "CommonName",
+        name.iter_common_name()
+            .filter_map(|a| a.as_str().ok())
+            .collect(),
+    );
+    put(
+        "Organization",
+        name.iter_organization()
+            .filter_map(|a| a.as_str().ok())
+            .collect(),
+    );
     put(
         "OrganizationalUnit",
-        name.iter_organizational_unit().filter_map(|a| a.as_str().ok()).collect(),
+        name.iter_organizational_unit()
+            .filter_map(|a| a.as_str().ok())
+            .collect(),
     );
-    put("City", name.iter_locality().filter_map(|a| a.as_str().ok()).collect());
-    put("State", name.iter_state_or_province().filter_map(|a| a.as_str().ok()).collect());
-    put("Country", name.iter_country().filter_map(|a| a.as_str().ok()).collect());
+    put(
+        "City",
+        name.iter_locality()
+            .filter_map(|a| a.as_str().ok())
+            .collect(),
+    );
+    put(
+        "State",
+        name.iter_state_or_province()
+            .filter_map(|a| a.as_str().ok())
+            .collect(),
+    );
+    put(
+        "Country",
+        name.iter_country()
+            .filter_map(|a| a.as_str().ok())
+            .collect(),
+    );
     Value::Object(out)
 }
 
@@ -37,9 +64,12 @@ fn colon_hex(bytes: &[u8]) -> String {
 
 /// The Certificate resource body (without `@odata.id`/`Id`) for the first certificate in `pem`.
 pub fn describe(pem_text: &str) -> Result<Value, String> {
-    let (_, pem) = parse_x509_pem(pem_text.as_bytes()).map_err(|e| format!("not a PEM certificate: {e}"))?;
-    let cert = pem.parse_x509().map_err(|e| format!("not an X.509 certificate: {e}"))?;
     let block = pem_block(pem_text);
+    let (_, pem) =
+        parse_x509_pem(block.as_bytes()).map_err(|e| format!("not a PEM certificate: {e}"))?;
+    let cert = pem
+        .parse_x509()
+        .map_err(|e| format!("not an X.509 certificate: {e}"))?;
     let mut key_usage = Vec::new();
     if let Ok(Some(ku)) = cert.key_usage() {
         let ku = ku.value;
@@ -100,7 +130,8 @@ mod tests {
 
     #[test]
     fn describes_a_generated_certificate_without_its_key() {
-        let mut params = rcgen::CertificateParams::new(vec!["rack1.example".to_owned()]).expect("params");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["rack1.example".to_owned()]).expect("params");
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "rack1.example");
@@ -113,7 +144,11 @@ mod tests {
         let d = describe(&pem).expect("parsed");
         assert_eq!(d["Subject"]["CommonName"], "rack1.example");
         assert_eq!(d["Issuer"]["Organization"], "RedDrum");
-        assert!(d["ValidNotAfter"].as_str().is_some_and(|s| s.ends_with("+00:00")));
+        assert!(
+            d["ValidNotAfter"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("+00:00"))
+        );
         let s = d["CertificateString"].as_str().expect("string");
         assert!(s.starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(!s.contains("PRIVATE KEY"));

@@ -58,10 +58,7 @@ impl Rack {
     }
 
     pub fn settings(&self) -> Arc<RackSettings> {
-        self.settings
-            .read()
-            .map(|s| s.clone())
-            .unwrap_or_default()
+        self.settings.read().map(|s| s.clone()).unwrap_or_default()
     }
 
     pub fn set_settings(&self, settings: RackSettings) {
@@ -107,13 +104,18 @@ impl Rack {
             return;
         }
         let s = self.settings();
-        let property = format!("{}/Power/PowerControl/0/PowerConsumedWatts", chassis_uri(&s.rack.id));
+        let property = format!(
+            "{}/Power/PowerControl/0/PowerConsumedWatts",
+            chassis_uri(&s.rack.id)
+        );
         let threshold = limit.map(|l| l.to_string()).unwrap_or_default();
         let message = if over {
             EventMessage::resource_warning_threshold_exceeded(&property, &threshold)
         } else {
             EventMessage::resource_warning_threshold_cleared(&property, &threshold)
         };
-        self.log.record(message, Some(chassis_uri(&s.rack.id))).await;
+        self.log
+            .record(message, Some(chassis_uri(&s.rack.id)))
+            .await;
     }
 }

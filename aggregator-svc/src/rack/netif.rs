@@ -63,7 +63,8 @@ pub fn interfaces() -> Vec<Interface> {
         return Vec::new();
     };
     let addrs = if_addrs::get_if_addrs().unwrap_or_default();
-    let gateways = default_gateways(&std::fs::read_to_string("/proc/net/route").unwrap_or_default());
+    let gateways =
+        default_gateways(&std::fs::read_to_string("/proc/net/route").unwrap_or_default());
     let mut out: Vec<Interface> = dir
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().into_string().ok())
@@ -78,13 +79,19 @@ pub fn interfaces() -> Vec<Interface> {
             }
             let ifindex = read(&d, "ifindex").unwrap_or_default();
             let mut iface = Interface {
-                mac: read(&d, "address").filter(|m| !m.is_empty()).map(|m| m.to_uppercase()),
+                mac: read(&d, "address")
+                    .filter(|m| !m.is_empty())
+                    .map(|m| m.to_uppercase()),
                 up: flags & 0x1 != 0,
                 operstate: read(&d, "operstate").unwrap_or_else(|| "unknown".into()),
-                speed_mbps: read(&d, "speed").and_then(|s| s.parse::<i64>().ok()).and_then(|s| u64::try_from(s).ok()),
+                speed_mbps: read(&d, "speed")
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .and_then(|s| u64::try_from(s).ok()),
                 mtu: read(&d, "mtu").and_then(|s| s.parse().ok()),
                 gateway: gateways.iter().find(|(n, _)| *n == name).map(|(_, g)| *g),
-                dhcp: Path::new("/run/systemd/netif/leases").join(&ifindex).is_file(),
+                dhcp: Path::new("/run/systemd/netif/leases")
+                    .join(&ifindex)
+                    .is_file(),
                 name: name.clone(),
                 ..Interface::default()
             };

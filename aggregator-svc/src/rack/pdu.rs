@@ -22,10 +22,17 @@ const STDERR_KEEP: usize = 512;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandOutcome {
     Succeeded,
-    Failed { status: String, stderr: String },
-    TimedOut { after_secs: u64 },
+    Failed {
+        status: String,
+        stderr: String,
+    },
+    TimedOut {
+        after_secs: u64,
+    },
     /// It could not be started at all (missing program, permissions).
-    NotStarted { reason: String },
+    NotStarted {
+        reason: String,
+    },
 }
 
 /// The argv with placeholders replaced.
@@ -82,10 +89,10 @@ pub async fn run_command(argv: &[String], timeout: Duration) -> CommandOutcome {
         },
         Ok(Ok(out)) if out.status.success() => CommandOutcome::Succeeded,
         Ok(Ok(out)) => CommandOutcome::Failed {
-            status: out
-                .status
-                .code()
-                .map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit status {c}")),
+            status: out.status.code().map_or_else(
+                || "killed by a signal".to_owned(),
+                |c| format!("exit status {c}"),
+            ),
             stderr: trimmed(&out.stderr),
         },
     }
@@ -95,14 +102,20 @@ pub async fn run_command(argv: &[String], timeout: Duration) -> CommandOutcome {
 pub fn outcome_message(outcome: &CommandOutcome, socket: &str) -> (bool, EventMessage) {
     let what = format!("PDU socket {socket}");
     match outcome {
-        CommandOutcome::Succeeded => (true, EventMessage::resource_state_changed(&what, "reseated")),
+        CommandOutcome::Succeeded => (
+            true,
+            EventMessage::resource_state_changed(&what, "reseated"),
+        ),
         CommandOutcome::Failed { status, stderr } => {
             let detail = if stderr.is_empty() {
                 format!("reseat command failed with {status}")
             } else {
                 format!("reseat command failed with {status}: {stderr}")
             };
-            (false, EventMessage::resource_errors_detected(&what, &detail))
+            (
+                false,
+                EventMessage::resource_errors_detected(&what, &detail),
+            )
         }
         CommandOutcome::TimedOut { after_secs } => (
             false,
@@ -113,7 +126,10 @@ pub fn outcome_message(outcome: &CommandOutcome, socket: &str) -> (bool, EventMe
         ),
         CommandOutcome::NotStarted { reason } => (
             false,
-            EventMessage::resource_errors_detected(&what, &format!("reseat command could not start: {reason}")),
+            EventMessage::resource_errors_detected(
+                &what,
+                &format!("reseat command could not start: {reason}"),
+            ),
         ),
     }
 }
@@ -181,7 +197,12 @@ mod tests {
             .to_vec();
         assert_eq!(
             argv(&cmd, "7; rm -rf /", "s1"),
-            ["/bin/pdu", "--socket", "7; rm -rf /", "--tag=s1:7; rm -rf /"]
+            [
+                "/bin/pdu",
+                "--socket",
+                "7; rm -rf /",
+                "--tag=s1:7; rm -rf /"
+            ]
         );
     }
 
@@ -196,9 +217,16 @@ mod tests {
     #[tokio::test]
     async fn outcomes_of_real_processes() {
         let sh = |script: &str| vec!["/bin/sh".to_owned(), "-c".to_owned(), script.to_owned()];
-        assert_eq!(run_command(&sh("exit 0"), Duration::from_secs(10)).await, CommandOutcome::Succeeded);
         assert_eq!(
-            run_command(&sh("echo ' no such socket ' >&2; exit 3"), Duration::from_secs(10)).await,
+            run_command(&sh("exit 0"), Duration::from_secs(10)).await,
+            CommandOutcome::Succeeded
+        );
+        assert_eq!(
+            run_command(
+                &sh("echo ' no such socket ' >&2; exit 3"),
+                Duration::from_secs(10)
+            )
+            .await,
             CommandOutcome::Failed {
                 status: "exit status 3".into(),
                 stderr: "no such socket".into()

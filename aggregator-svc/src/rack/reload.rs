@@ -40,9 +40,14 @@ fn rebuild_bmcs(state: &AppState, config: &AggregatorConfig) -> Result<Vec<Arc<B
         };
         let client = match &reusable {
             Some(entry) => entry.client.clone(),
-            None => BmcClient::new(bmc, state.limits).map_err(|e| format!("aggregator.bmcs.{key}: {e}"))?,
+            None => BmcClient::new(bmc, state.limits)
+                .map_err(|e| format!("aggregator.bmcs.{key}: {e}"))?,
         };
-        let entry = BmcEntry::with_options(client, bmc.pdu_socket.clone(), Some(state.health_events.clone()));
+        let entry = BmcEntry::with_options(
+            client,
+            bmc.pdu_socket.clone(),
+            Some(state.health_events.clone()),
+        );
         if let Some(old) = &reusable {
             entry.inherit_health(old);
         }
@@ -79,7 +84,10 @@ async fn reload(state: &AppState, origin: &str) -> bool {
                 .rack
                 .log
                 .record(
-                    EventMessage::resource_errors_detected("configuration", &format!("reload refused, running config kept: {e}")),
+                    EventMessage::resource_errors_detected(
+                        "configuration",
+                        &format!("reload refused, running config kept: {e}"),
+                    ),
                     Some(origin.to_owned()),
                 )
                 .await;
@@ -93,7 +101,10 @@ async fn reload(state: &AppState, origin: &str) -> bool {
                 .rack
                 .log
                 .record(
-                    EventMessage::resource_errors_detected("configuration", &format!("reload refused, running config kept: {e}")),
+                    EventMessage::resource_errors_detected(
+                        "configuration",
+                        &format!("reload refused, running config kept: {e}"),
+                    ),
                     Some(origin.to_owned()),
                 )
                 .await;

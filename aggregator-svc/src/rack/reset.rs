@@ -19,7 +19,10 @@ pub const RACK_RESET_TYPES: &[&str] = &["ForceRestart"];
 async fn reset_system(bmc: &BmcEntry, system: &str, reset_type: &str) -> (bool, Value) {
     let target = classify(system);
     let Some((_, path)) = bmc_path(&target) else {
-        return (false, redfish::messages::Message::internal_error().extended_info());
+        return (
+            false,
+            redfish::messages::Message::internal_error().extended_info(),
+        );
     };
     // The BMC's own action target (vendors differ: trailing slashes, OEM paths).
     let action = match bmc.client.send(Method::GET, &path, &[], Bytes::new()).await {
@@ -30,7 +33,12 @@ async fn reset_system(bmc: &BmcEntry, system: &str, reset_type: &str) -> (bool, 
                     .as_str()
                     .map(|t| t.strip_prefix(bmc.client.origin()).unwrap_or(t).to_owned())
             })
-            .unwrap_or_else(|| format!("{}/Actions/ComputerSystem.Reset", path.trim_end_matches('/'))),
+            .unwrap_or_else(|| {
+                format!(
+                    "{}/Actions/ComputerSystem.Reset",
+                    path.trim_end_matches('/')
+                )
+            }),
         Ok(r) => return (false, http_failure(bmc, r.status.as_u16(), system)),
         Err(e) => return (false, e.presentation().message.extended_info()),
     };
@@ -51,8 +59,11 @@ async fn reset_system(bmc: &BmcEntry, system: &str, reset_type: &str) -> (bool, 
 }
 
 fn http_failure(bmc: &BmcEntry, status: u16, system: &str) -> Value {
-    EventMessage::resource_errors_detected(system, &format!("the BMC {} answered HTTP {status}", bmc.id))
-        .to_message_json()
+    EventMessage::resource_errors_detected(
+        system,
+        &format!("the BMC {} answered HTTP {status}", bmc.id),
+    )
+    .to_message_json()
 }
 
 /// Every aggregated server: (BMC, system URI).
@@ -88,7 +99,10 @@ pub async fn start(
     rack.register_members(&inventory);
     rack.log
         .record(
-            EventMessage::resource_state_changed(&rack_uri, &format!("{reset_type} requested by {user} (task {id})")),
+            EventMessage::resource_state_changed(
+                &rack_uri,
+                &format!("{reset_type} requested by {user} (task {id})"),
+            ),
             Some(rack_uri.clone()),
         )
         .await;
@@ -108,7 +122,10 @@ pub async fn start(
                 Ok(result) => result,
                 Err(e) => {
                     tracing::warn!(error = %e, "a server reset did not finish");
-                    (false, redfish::messages::Message::internal_error().extended_info())
+                    (
+                        false,
+                        redfish::messages::Message::internal_error().extended_info(),
+                    )
                 }
             };
             done += 1;

@@ -47,13 +47,13 @@ impl Tasks {
     pub async fn load(store: Store, keep: u32) -> Result<Self, AggError> {
         let mut table = Table::default();
         for (seq, mut body) in store.load_tasks().await? {
-            if matches!(body["TaskState"].as_str(), Some("New" | "Running" | "Starting")) {
+            if matches!(
+                body["TaskState"].as_str(),
+                Some("New" | "Running" | "Starting")
+            ) {
                 let id = body["Id"].as_str().unwrap_or_default().to_owned();
                 finish_body(&mut body, Outcome::Failed);
-                push_message(
-                    &mut body,
-                    EventMessage::task_aborted(&id).to_message_json(),
-                );
+                push_message(&mut body, EventMessage::task_aborted(&id).to_message_json());
                 store.save_task(&id, seq, body.clone(), keep).await?;
             }
             table.next = table.next.max(seq);
@@ -170,7 +170,10 @@ mod tests {
         let a = tasks.create("a", 2).await.expect("create");
         let b = tasks.create("b", 2).await.expect("create");
         let c = tasks.create("c", 2).await.expect("create");
-        assert_eq!((a.as_str(), b.as_str(), c.as_str()), ("Task1", "Task2", "Task3"));
+        assert_eq!(
+            (a.as_str(), b.as_str(), c.as_str()),
+            ("Task1", "Task2", "Task3")
+        );
         assert!(redfish::ids::split_member(&a).is_none());
         assert_eq!(tasks.uris(), [task_uri("Task2"), task_uri("Task3")]);
         tasks

@@ -49,8 +49,7 @@ impl Store {
     /// Every PATCHed property: (resource, property, JSON value).
     pub async fn load_properties(&self) -> Result<Vec<(String, String, Value)>, AggError> {
         self.with(|c| {
-            let mut stmt =
-                c.prepare("SELECT resource, property, value FROM rack_properties")?;
+            let mut stmt = c.prepare("SELECT resource, property, value FROM rack_properties")?;
             let rows = stmt.query_map([], |r| {
                 let text: String = r.get(2)?;
                 Ok((
@@ -123,8 +122,9 @@ impl Store {
     /// Every kept entry, oldest first.
     pub async fn log_entries(&self) -> Result<Vec<LogRow>, AggError> {
         self.with(|c| {
-            let mut stmt =
-                c.prepare(&format!("SELECT {LOG_COLUMNS} FROM log_entries ORDER BY id"))?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {LOG_COLUMNS} FROM log_entries ORDER BY id"
+            ))?;
             let rows = stmt.query_map([], log_row)?;
             rows.collect()
         })
@@ -221,7 +221,10 @@ mod tests {
         assert!(store.log_entries().await.expect("read").is_empty());
         let next = store.append_log(entry(9), 3).await.expect("append");
         assert_eq!(next.id, 6);
-        assert_eq!(store.log_entry(6).await.expect("one").map(|r| r.id), Some(6));
+        assert_eq!(
+            store.log_entry(6).await.expect("one").map(|r| r.id),
+            Some(6)
+        );
         assert_eq!(store.log_entry(2).await.expect("gone"), None);
     }
 
@@ -242,7 +245,11 @@ mod tests {
         let again = Store::open(dir.path()).expect("reopen");
         assert_eq!(
             again.load_properties().await.expect("props"),
-            [("Rack1".to_owned(), "AssetTag".to_owned(), Value::from("A-1"))]
+            [(
+                "Rack1".to_owned(),
+                "AssetTag".to_owned(),
+                Value::from("A-1")
+            )]
         );
         let tasks = again.load_tasks().await.expect("tasks");
         assert_eq!(tasks.iter().map(|t| t.0).collect::<Vec<_>>(), [3, 4]);
