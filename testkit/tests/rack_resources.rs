@@ -501,7 +501,10 @@ async fn rack_power_and_thermal_come_from_the_servers_readings() {
     assert_eq!(pc["PowerMetrics"]["AverageConsumedWatts"], 638.0);
     assert_eq!(pc["PowerLimit"]["LimitInWatts"], Value::Null);
     assert_eq!(power["PowerSupplies"].as_array().map(Vec::len), Some(4));
-    assert_eq!(power["PowerSupplies"][2]["MemberId"], "s2-0");
+    assert_eq!(
+        power["PowerSupplies"][2]["RelatedItem"][0]["@odata.id"],
+        "/redfish/v1/Chassis/s2-1"
+    );
     assert_eq!(power["Voltages"][0]["Name"], "VRM1 Voltage");
     assert_eq!(power["Redundancy"].as_array().map(Vec::len), Some(2));
     let (_, thermal) = stack.get("/redfish/v1/Chassis/Rack1/Thermal").await;

@@ -53,6 +53,7 @@ pub struct SwitchConfig {
     pub model: String,
     pub serial_number: String,
     pub part_number: String,
+    pub asset_tag: String,
 }
 
 impl Default for SwitchConfig {
@@ -66,6 +67,7 @@ impl Default for SwitchConfig {
             model: String::new(),
             serial_number: String::new(),
             part_number: String::new(),
+            asset_tag: String::new(),
         }
     }
 }
@@ -81,6 +83,7 @@ pub struct HostConfig {
     pub model: String,
     pub serial_number: String,
     pub part_number: String,
+    pub asset_tag: String,
 }
 
 impl Default for HostConfig {
@@ -93,6 +96,7 @@ impl Default for HostConfig {
             model: String::new(),
             serial_number: String::new(),
             part_number: String::new(),
+            asset_tag: String::new(),
         }
     }
 }

@@ -157,35 +157,47 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
     })
 }
 
-/// The management switch or host chassis: contained by the rack.
+/// The management switch or host chassis: contained by the rack. They contain nothing the
+/// aggregate serves (the lists are present and empty).
 fn part_body(ctx: &Ctx<'_>, switch: bool) -> Value {
-    let (id, name, chassis_type, manufacturer, model, serial, part, description) = if switch {
-        let c = &ctx.s.switch;
+    let s = &ctx.s;
+    let (id, name, chassis_type, description) = if switch {
+        let c = &s.switch;
         (
             &c.id,
             &c.name,
             c.chassis_type.as_str(),
-            &c.manufacturer,
-            &c.model,
-            &c.serial_number,
-            &c.part_number,
             "The rack's management switch",
         )
     } else {
-        let c = &ctx.s.host;
         (
-            &c.id,
-            &c.name,
+            &s.host.id,
+            &s.host.name,
             "RackMount",
+            "The server the rack manager runs on",
+        )
+    };
+    let (manufacturer, model, serial, part, asset_tag) = if switch {
+        let c = &s.switch;
+        (
             &c.manufacturer,
             &c.model,
             &c.serial_number,
             &c.part_number,
-            "The server the rack manager runs on",
+            &c.asset_tag,
+        )
+    } else {
+        let c = &s.host;
+        (
+            &c.manufacturer,
+            &c.model,
+            &c.serial_number,
+            &c.part_number,
+            &c.asset_tag,
         )
     };
-    let holds_manager = ctx.s.manager.enabled
-        && (switch == ctx.s.inside_switch || (!switch && ctx.s.host_enabled()));
+    // The manager sits in the switch, or in the host chassis when it runs outside the switch.
+    let holds_manager = s.manager.enabled && switch == s.inside_switch;
     let in_chassis = if holds_manager {
         managed_by(ctx)
     } else {
@@ -202,15 +214,18 @@ fn part_body(ctx: &Ctx<'_>, switch: bool) -> Value {
         "Model": model,
         "SerialNumber": serial,
         "PartNumber": part,
+        "AssetTag": asset_tag,
         "PowerState": "On",
         "Status": {"State": "Enabled", "Health": "OK"},
         "Links": {
+            "Contains": [],
+            "ComputerSystems": [],
             "ManagedBy": links(&managed_by(ctx)),
             "ManagersInChassis": links(&in_chassis),
         },
     });
-    if ctx.s.rack.enabled {
-        body["Links"]["ContainedBy"] = link(&chassis_uri(&ctx.s.rack.id));
+    if s.rack.enabled {
+        body["Links"]["ContainedBy"] = link(&chassis_uri(&s.rack.id));
     }
     body
 }

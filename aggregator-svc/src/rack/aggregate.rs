@@ -1,6 +1,7 @@
 //! Pure: the rack's Power and Thermal resources computed from the servers' last readings.
 //! Totals are sums over the servers that answered; each server's sensors, supplies and fans are
-//! listed with `MemberId` `<bmc>-<their MemberId>` and `RelatedItem` naming their chassis.
+//! listed under their own names, with `RelatedItem` naming their server's chassis (`MemberId` is
+//! the position in the rack's array, as the schema requires).
 
 use super::readings::ChassisReadings;
 use serde_json::{Map, Value, json};
@@ -42,11 +43,7 @@ pub fn worst_health<'a>(items: impl IntoIterator<Item = &'a Value>) -> &'static 
 fn copy_member(item: &Value, r: &ChassisReadings, uri: &str, array: &str, index: usize) -> Value {
     let mut out = Map::new();
     out.insert("@odata.id".into(), format!("{uri}#/{array}/{index}").into());
-    let own = item["MemberId"]
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| index.to_string());
-    out.insert("MemberId".into(), format!("{}-{own}", r.bmc).into());
+    out.insert("MemberId".into(), index.to_string().into());
     if let Some(obj) = item.as_object() {
         for (k, v) in obj {
             if !DROPPED.contains(&k.as_str()) {
@@ -203,7 +200,7 @@ fn derived_redundancy(readings: &[ChassisReadings], uri: &str) -> Vec<Value> {
         let index = out.len();
         out.push(json!({
             "@odata.id": format!("{uri}#/Redundancy/{index}"),
-            "MemberId": format!("{}-PSU", r.bmc),
+            "MemberId": index.to_string(),
             "Name": format!("{} power supplies", r.bmc),
             "Mode": "N+m",
             "MaxNumSupported": supplies.len(),
@@ -237,7 +234,7 @@ pub fn rack_thermal(rack: &str, readings: &[ChassisReadings]) -> Value {
         0,
         json!({
             "@odata.id": format!("{uri}#/Temperatures/0"),
-            "MemberId": "Intake",
+            "MemberId": "0",
             "Name": INTAKE_NAME,
             "SensorNumber": 1,
             "ReadingCelsius": number(mean),
@@ -302,7 +299,7 @@ mod tests {
         assert_eq!(pc["RelatedItem"].as_array().map(Vec::len), Some(3));
         let supplies = p["PowerSupplies"].as_array().expect("supplies");
         assert_eq!(supplies.len(), 4);
-        assert_eq!(supplies[3]["MemberId"], "s2-1");
+        assert_eq!(supplies[3]["MemberId"], "3");
         assert_eq!(
             supplies[3]["@odata.id"],
             "/redfish/v1/Chassis/Rack1/Power#/PowerSupplies/3"
@@ -345,12 +342,16 @@ mod tests {
         let temps = t["Temperatures"].as_array().expect("temps");
         assert_eq!(temps.len(), 5);
         assert_eq!(temps[0]["ReadingCelsius"], 22.5);
-        assert_eq!(temps[3]["MemberId"], "s2-0");
+        assert_eq!(temps[3]["MemberId"], "3");
+        assert_eq!(
+            temps[3]["RelatedItem"][0]["@odata.id"],
+            "/redfish/v1/Chassis/s2-1"
+        );
         assert_eq!(
             temps[3]["@odata.id"],
             "/redfish/v1/Chassis/Rack1/Thermal#/Temperatures/3"
         );
-        assert_eq!(t["Fans"][1]["MemberId"], "s2-0");
+        assert_eq!(t["Fans"][1]["MemberId"], "1");
         assert_eq!(
             consumed_watts(&[server("s1", 2.0, 1.0), server("s2", 3.0, 1.0)]),
             Some(5.0)

@@ -1,7 +1,9 @@
 //! The host's real network interfaces for the manager's EthernetInterfaces: link facts from
 //! `/sys/class/net/<if>/` (address, operstate, speed, mtu, flags), addresses from getifaddrs (the
 //! `if-addrs` crate), the IPv4 default gateway from `/proc/net/route`, name servers from
-//! `/etc/resolv.conf`. Read on request; nothing is shelled out. Loopback is left out.
+//! `/etc/resolv.conf`. Read on request; nothing is shelled out. Listed: physical interfaces, and
+//! any other interface that is up with a routable address (a container's eth0); loopback,
+//! bridges without carrier, ifb and unconfigured virtual interfaces are left out.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
@@ -78,6 +80,7 @@ pub fn interfaces() -> Vec<Interface> {
                 return None;
             }
             let ifindex = read(&d, "ifindex").unwrap_or_default();
+            let physical = d.join("device").exists();
             let mut iface = Interface {
                 mac: read(&d, "address")
                     .filter(|m| !m.is_empty())
@@ -101,7 +104,15 @@ pub fn interfaces() -> Vec<Interface> {
                     if_addrs::IfAddr::V6(v6) => iface.ipv6.push((v6.ip, v6.prefixlen)),
                 }
             }
-            Some(iface)
+            let routable = iface
+                .ipv4
+                .iter()
+                .any(|(ip, _)| !is_link_local(IpAddr::V4(*ip)))
+                || iface
+                    .ipv6
+                    .iter()
+                    .any(|(ip, _)| !is_link_local(IpAddr::V6(*ip)));
+            (physical || (iface.operstate == "up" && routable)).then_some(iface)
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
