@@ -133,6 +133,7 @@ pub async fn run(
     tracker.spawn(rack::eventlog::run_health_log(
         health_rx,
         rack.log.clone(),
+        inventory.clone(),
         cancel.clone(),
     ));
     tracker.spawn(discovery::run_discovery(

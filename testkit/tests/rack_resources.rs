@@ -469,6 +469,16 @@ async fn links_stay_right_with_a_bmc_down() {
     )
     .await;
     assert!(log["Members"][0]["Created"].is_string());
+    let down = log["Members"]
+        .as_array()
+        .and_then(|m| m.iter().find(|e| e["MessageArgs"][0] == "BMC s2"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        down["Links"]["OriginOfCondition"]["@odata.id"],
+        "/redfish/v1/Managers/s2-1"
+    );
+    assert_eq!(down["Severity"], "Critical");
     stack.sims[1].set_fault(Fault::None);
     let (status, _) = stack.get("/redfish/v1/Systems/s2-1").await;
     assert_eq!(status, 200);

@@ -7,7 +7,6 @@ use super::reply;
 use super::{Ctx, link, links};
 use crate::error::AggError;
 use crate::exchange::Reply;
-use crate::inventory::HealthState;
 use crate::rack::{chassis_uri, manager_uri, props, reset};
 use http::Method;
 use redfish::events::EventMessage;
@@ -71,30 +70,6 @@ pub const RACK_WRITABLE: &[(&str, Kind)] = &[
     ("Location", Kind::Object(LOCATION)),
 ];
 
-/// Every aggregated member of `collection`, in listing order (local members excluded).
-fn aggregated(ctx: &Ctx<'_>, collection: &str) -> Vec<String> {
-    ctx.state
-        .inventory
-        .bmcs()
-        .iter()
-        .flat_map(|b| ctx.state.inventory.members_of(b.id.as_str(), collection))
-        .collect()
-}
-
-/// Rack health: every BMC answering is OK, some down is Warning, all down Critical.
-fn bmc_rollup(ctx: &Ctx<'_>) -> &'static str {
-    let bmcs = ctx.state.inventory.bmcs();
-    let down = bmcs
-        .iter()
-        .filter(|b| b.health().state == HealthState::Down)
-        .count();
-    match down {
-        0 => "OK",
-        d if d == bmcs.len() => "Critical",
-        _ => "Warning",
-    }
-}
-
 fn managed_by(ctx: &Ctx<'_>) -> Vec<String> {
     if ctx.s.manager.enabled {
         vec![manager_uri(&ctx.s.manager.id)]
@@ -107,7 +82,7 @@ fn managed_by(ctx: &Ctx<'_>) -> Vec<String> {
 pub fn rack_body(ctx: &Ctx<'_>) -> Value {
     let r = &ctx.s.rack;
     let uri = chassis_uri(&r.id);
-    let mut contains = aggregated(ctx, "Chassis");
+    let mut contains = ctx.aggregated("Chassis");
     if ctx.s.switch.enabled {
         contains.push(chassis_uri(&ctx.s.switch.id));
     }
@@ -115,7 +90,7 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
         contains.push(chassis_uri(&ctx.s.host.id));
     }
     let mut managers = managed_by(ctx);
-    managers.extend(aggregated(ctx, "Managers"));
+    managers.extend(ctx.aggregated("Managers"));
     let props = &ctx.state.rack.props;
     let asset_tag = props
         .get(props::RACK, "AssetTag")
@@ -123,7 +98,7 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
     let location = props
         .get(props::RACK, "Location")
         .unwrap_or_else(|| json!({}));
-    let rollup = bmc_rollup(ctx);
+    let rollup = ctx.bmc_rollup();
     json!({
         "@odata.id": uri,
         "@odata.type": CHASSIS_TYPE,
@@ -144,7 +119,7 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
         "Links": {
             "Contains": links(&contains),
             "Contains@odata.count": contains.len(),
-            "ComputerSystems": links(&aggregated(ctx, "Systems")),
+            "ComputerSystems": links(&ctx.aggregated("Systems")),
             "ManagedBy": links(&managed_by(ctx)),
             "ManagersInChassis": links(&managers),
         },

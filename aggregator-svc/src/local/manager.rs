@@ -6,7 +6,6 @@ use super::chassis::reset_action_info;
 use super::{Ctx, link, links, reply};
 use crate::error::AggError;
 use crate::exchange::Reply;
-use crate::inventory::HealthState;
 use crate::rack::{cert, chassis_uri, clock, manager_uri, netif, reload};
 use http::Method;
 use serde_json::{Value, json};
@@ -18,14 +17,6 @@ const READ_ALLOW: &str = "GET, HEAD";
 const POST_ALLOW: &str = "POST";
 /// The certificate's id in the manager's Certificates collection.
 const TLS_CERT_ID: &str = "HTTPS";
-
-fn aggregated(ctx: &Ctx<'_>, collection: &str) -> Vec<String> {
-    let inv = &ctx.state.inventory;
-    inv.bmcs()
-        .iter()
-        .flat_map(|b| inv.members_of(b.id.as_str(), collection))
-        .collect()
-}
 
 fn manager_body(ctx: &Ctx<'_>) -> Value {
     let s = &ctx.s;
@@ -54,7 +45,7 @@ fn manager_body(ctx: &Ctx<'_>) -> Value {
         "DateTime": clock::now(),
         "DateTimeLocalOffset": clock::LOCAL_OFFSET,
         "PowerState": "On",
-        "Status": {"State": "Enabled", "Health": "OK", "HealthRollup": bmc_rollup(ctx)},
+        "Status": {"State": "Enabled", "Health": "OK", "HealthRollup": ctx.bmc_rollup()},
         "SerialConsole": {"ServiceEnabled": false, "MaxConcurrentSessions": 0, "ConnectTypesSupported": []},
         "NetworkProtocol": link(&format!("{uri}/NetworkProtocol")),
         "EthernetInterfaces": link(&format!("{uri}/EthernetInterfaces")),
@@ -62,8 +53,8 @@ fn manager_body(ctx: &Ctx<'_>) -> Value {
         "LogServices": link(&format!("{uri}/LogServices")),
         "Links": {
             "ManagerForChassis": links(&for_chassis),
-            "ManagerForServers": links(&aggregated(ctx, "Systems")),
-            "ManagerForManagers": links(&aggregated(ctx, "Managers")),
+            "ManagerForServers": links(&ctx.aggregated("Systems")),
+            "ManagerForManagers": links(&ctx.aggregated("Managers")),
         },
         "Actions": {
             "#Manager.Reset": {
@@ -81,19 +72,6 @@ fn manager_body(ctx: &Ctx<'_>) -> Value {
         body["Links"]["ManagerInChassis"] = link(&c);
     }
     body
-}
-
-fn bmc_rollup(ctx: &Ctx<'_>) -> &'static str {
-    let bmcs = ctx.state.inventory.bmcs();
-    let down = bmcs
-        .iter()
-        .filter(|b| b.health().state == HealthState::Down)
-        .count();
-    match down {
-        0 => "OK",
-        d if d == bmcs.len() => "Critical",
-        _ => "Warning",
-    }
 }
 
 fn resolv_conf() -> String {

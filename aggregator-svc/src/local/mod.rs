@@ -34,6 +34,30 @@ impl Ctx<'_> {
             path: self.ex.path.clone(),
         }
     }
+
+    /// Every BMC's members of `collection`, in listing order (the aggregate's own excluded).
+    pub fn aggregated(&self, collection: &str) -> Vec<String> {
+        let inv = &self.state.inventory;
+        inv.bmcs()
+            .iter()
+            .flat_map(|b| inv.members_of(b.id.as_str(), collection))
+            .collect()
+    }
+
+    /// Health of the rack's servers: every BMC answering is OK, some down Warning, all down
+    /// Critical.
+    pub fn bmc_rollup(&self) -> &'static str {
+        let bmcs = self.state.inventory.bmcs();
+        let down = bmcs
+            .iter()
+            .filter(|b| b.health().state == crate::inventory::HealthState::Down)
+            .count();
+        match down {
+            0 => "OK",
+            d if d == bmcs.len() => "Critical",
+            _ => "Warning",
+        }
+    }
 }
 
 pub fn link(uri: &str) -> Value {

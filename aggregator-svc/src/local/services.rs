@@ -6,7 +6,8 @@ use crate::inventory::Inventory;
 use serde_json::{Value, json};
 
 pub const ROOT_LINKS: &[(&str, &str)] = &[
-    ("TaskService", "/redfish/v1/TaskService"),
+    // ServiceRoot names its TaskService link `Tasks`.
+    ("Tasks", "/redfish/v1/TaskService"),
     ("UpdateService", "/redfish/v1/UpdateService"),
 ];
 

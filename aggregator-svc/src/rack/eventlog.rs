@@ -2,7 +2,7 @@
 //! back, discovery results, resets, reseats, config reloads. Persisted in SQLite and capped.
 
 use crate::error::AggError;
-use crate::inventory::HealthState;
+use crate::inventory::{HealthState, Inventory};
 use crate::store::{LogRow, NewLogEntry, Store};
 use redfish::events::EventMessage;
 use redfish::ids::BmcId;
@@ -71,6 +71,7 @@ impl EventLog {
 pub async fn run_health_log(
     mut rx: UnboundedReceiver<(BmcId, HealthState, HealthState)>,
     log: EventLog,
+    inventory: Arc<Inventory>,
     cancel: CancellationToken,
 ) {
     loop {
@@ -89,6 +90,11 @@ pub async fn run_health_log(
             }
             _ => continue,
         };
-        log.record(message, None).await;
+        // The BMC's own manager, as the aggregate lists it, is where the condition is.
+        let origin = inventory
+            .members_of(bmc.as_str(), "Managers")
+            .into_iter()
+            .next();
+        log.record(message, origin).await;
     }
 }
