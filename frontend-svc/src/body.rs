@@ -297,6 +297,7 @@ mod tests {
             headers,
             body: bytes::Bytes::from(body.to_owned()),
             peer: None,
+            client: Default::default(),
         }
     }
 

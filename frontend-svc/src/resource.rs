@@ -86,6 +86,7 @@ mod tests {
             headers,
             body: bytes::Bytes::new(),
             peer: None,
+            client: Default::default(),
         }
     }
 

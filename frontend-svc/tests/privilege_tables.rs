@@ -110,7 +110,10 @@ fn every_entity_of_the_uri_table_has_a_privilege_mapping() {
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once(' ').map(|(e, _)| e))
         .collect();
-    let unmapped: Vec<&&str> = entities.iter().filter(|e| !registry.has_entity(e)).collect();
+    let unmapped: Vec<&&str> = entities
+        .iter()
+        .filter(|e| !registry.has_entity(e))
+        .collect();
     assert!(unmapped.is_empty(), "no privilege mapping for {unmapped:?}");
 }
 
@@ -125,8 +128,8 @@ fn odata_types_we_serve_exist_in_the_csdl() {
         "Session.v1_5_0",
     ] {
         let (schema, _) = ty.split_once('.').expect("namespace");
-        let text = std::fs::read_to_string(dir.join(format!("csdl/{schema}_v1.xml")))
-            .expect("read csdl");
+        let text =
+            std::fs::read_to_string(dir.join(format!("csdl/{schema}_v1.xml"))).expect("read csdl");
         assert!(text.contains(&format!("Namespace=\"{ty}\"")), "{ty}");
     }
 }

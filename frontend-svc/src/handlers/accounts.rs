@@ -124,8 +124,9 @@ fn check_password(state: &AppState, password: &str, problems: &mut Vec<(Message,
     }
 }
 
-/// The role must exist, and the caller must hold every privilege it grants (ConfigureUsers
-/// alone cannot mint an Administrator).
+/// The role must exist, and the caller must hold every standard privilege it grants
+/// (ConfigureUsers alone cannot mint an Administrator). OEM privileges are labels the registry
+/// never requires, so they are not compared.
 fn check_role(
     state: &AppState,
     principal: &Principal,
@@ -137,7 +138,7 @@ fn check_role(
             Message::property_value_not_in_list(role_id, "RoleId"),
             "RoleId",
         )),
-        Some(role) if !principal.privileges.contains_all(&role.privileges()) => {
+        Some(role) if !principal.privileges.contains_standard(&role.privileges()) => {
             return Err(FrontendError::Forbidden);
         }
         Some(_) => {}
