@@ -89,5 +89,12 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
     );
     // Handlers are synchronous and short; they may spawn owned tasks (events, task timers).
     let reply = redfish::handle(&bmc, &req);
+    tracing::debug!(
+        bmc = %bmc.id,
+        method = %req.method,
+        path = %req.path,
+        status = reply.status.as_u16(),
+        "request"
+    );
     Ok(faults::shape(&bmc, &fault, reply))
 }
