@@ -8,13 +8,33 @@ use svc_common::cli::Outcome;
 struct Args {
     /// TOML configuration file (its [aggregator] section). Keys can be overridden by environment:
     /// REDDRUM__AGGREGATOR__<KEY>.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "REDDRUM_CONFIG")]
     config: Option<PathBuf>,
+    /// Probe a running instance and exit 0 if healthy, 1 if not (for container HEALTHCHECKs).
+    /// Without a value the address comes from the config; otherwise grpc://HOST:PORT (the gRPC
+    /// health service reports aggregator.v1.Aggregator SERVING), http://HOST:PORT/PATH or
+    /// tcp://HOST:PORT.
+    #[arg(long, value_name = "TARGET", num_args = 0..=1, default_missing_value = "")]
+    health_check: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    if let Some(explicit) = &args.health_check {
+        let target = svc_common::cli::health_target(
+            args.config.as_deref(),
+            explicit,
+            aggregator_svc::Config::load,
+            |c| format!("grpc://{}", svc_common::health::loopback_for(c.grpc_listen)),
+        );
+        return match target {
+            Ok(t) if t.starts_with("grpc://") => {
+                svc_common::health::report("aggregator-svc", grpc_health(&t).await)
+            }
+            other => svc_common::cli::health_main("aggregator-svc", other).await,
+        };
+    }
     svc_common::cli::serve_main(
         "aggregator-svc",
         args.config.as_deref(),
@@ -29,4 +49,33 @@ async fn main() -> std::process::ExitCode {
         },
     )
     .await
+}
+
+/// Asks the gRPC health service whether `aggregator.v1.Aggregator` is SERVING.
+async fn grpc_health(target: &str) -> Result<String, String> {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    const SERVICE: &str = "aggregator.v1.Aggregator";
+    let endpoint = format!("http://{}", target.trim_start_matches("grpc://"));
+    let probe = async {
+        let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())
+            .map_err(|e| format!("'{target}': {e}"))?
+            .connect_timeout(svc_common::health::PROBE_TIMEOUT)
+            .connect()
+            .await
+            .map_err(|e| format!("connect {endpoint}: {e}"))?;
+        let reply = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: SERVICE.to_owned(),
+            })
+            .await
+            .map_err(|e| format!("health check {SERVICE}: {}", e.message()))?;
+        match reply.into_inner().status() {
+            ServingStatus::Serving => Ok(format!("{target} {SERVICE} SERVING")),
+            other => Err(format!("{target} {SERVICE} {}", other.as_str_name())),
+        }
+    };
+    tokio::time::timeout(svc_common::health::PROBE_TIMEOUT, probe)
+        .await
+        .unwrap_or_else(|_| Err(format!("{target}: no answer within 3s")))
 }
