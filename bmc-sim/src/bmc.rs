@@ -80,6 +80,8 @@ pub(crate) struct Bmc {
     fault: Mutex<Fault>,
     /// True while the fault is `Down` (the listener watches it).
     pub(crate) down: watch::Sender<bool>,
+    /// Bumped on every fault change (a hanging request ends when the fault changes).
+    pub(crate) fault_changes: watch::Sender<u64>,
     pub(crate) recorder: Recorder,
     pub(crate) cancel: CancellationToken,
     pub(crate) tracker: TaskTracker,
@@ -106,6 +108,7 @@ impl Bmc {
             state: Mutex::new(state),
             fault: Mutex::new(fault),
             down,
+            fault_changes: watch::channel(0).0,
             recorder: Recorder::default(),
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
@@ -125,6 +128,7 @@ impl Bmc {
         let down = fault.is_down();
         *self.fault.lock().unwrap_or_else(|e| e.into_inner()) = fault;
         self.down.send_replace(down);
+        self.fault_changes.send_modify(|n| *n += 1);
     }
 
     /// Rotates the administrator password; that user's sessions end.

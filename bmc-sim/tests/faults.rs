@@ -70,8 +70,29 @@ async fn hang_makes_the_client_time_out() {
         .await
         .expect_err("must time out");
     assert!(err.is_timeout(), "{err:?}");
-    // Shutdown is not blocked by the hanging request.
+    // A hung request ends (connection dropped) when the fault is cleared.
+    let url = url_of(&h, ROOT);
+    let pending = tokio::spawn(async move { client().get(url).send().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    h.set_fault(Fault::None);
+    let res = pending.await.expect("join");
+    assert!(res.is_err(), "hung request is cut off, not answered");
+    assert_eq!(
+        client()
+            .get(url_of(&h, ROOT))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        200
+    );
+    // Shutdown is not blocked by a hanging request.
+    h.set_fault(Fault::Hang);
+    let url = url_of(&h, ROOT);
+    let pending = tokio::spawn(async move { client().get(url).send().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
     h.shutdown().await;
+    assert!(pending.await.expect("join").is_err());
 }
 
 #[tokio::test]

@@ -59,8 +59,13 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
     match &fault {
         Fault::Down => return Err(io::Error::other("simulated BMC is down")),
         Fault::Hang => {
-            bmc.cancel.cancelled().await;
-            return Err(io::Error::other("simulated BMC hang ended by shutdown"));
+            // Never answers; the connection is dropped when the fault changes or on shutdown.
+            let mut changes = bmc.fault_changes.subscribe();
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = bmc.cancel.cancelled() => {}
+            }
+            return Err(io::Error::other("simulated hang ended"));
         }
         Fault::Delay {
             fixed_ms,
