@@ -17,6 +17,8 @@ use crate::{Fault, Profile};
 pub(crate) struct Session {
     pub(crate) id: String,
     pub(crate) user: String,
+    /// Last request made with this session (tokio clock, so paused-clock tests work).
+    pub(crate) last_used: tokio::time::Instant,
 }
 
 /// A user who may log in.
@@ -97,6 +99,7 @@ impl Bmc {
         admin: String,
         state: BmcState,
         fault: Fault,
+        record_limit: usize,
     ) -> Bmc {
         let (down, _) = watch::channel(fault.is_down());
         Bmc {
@@ -109,7 +112,7 @@ impl Bmc {
             fault: Mutex::new(fault),
             down,
             fault_changes: watch::channel(0).0,
-            recorder: Recorder::default(),
+            recorder: Recorder::with_limit(record_limit),
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
         }
@@ -143,6 +146,15 @@ impl Bmc {
             },
         );
         st.end_sessions_of(&admin);
+    }
+
+    /// Ends every session, as a BMC does when sessions time out or the BMC restarts.
+    pub(crate) fn expire_sessions(&self) {
+        let mut st = self.state();
+        let users: Vec<String> = st.sessions.values().map(|s| s.user.clone()).collect();
+        for u in users {
+            st.end_sessions_of(&u);
+        }
     }
 }
 
