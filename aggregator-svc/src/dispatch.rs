@@ -86,6 +86,11 @@ fn serve_collection(
         http::header::ALLOW,
         http::HeaderValue::from_static(COLLECTION_ALLOW),
     ));
+    if let Some(link) = redfish::schemas::describedby_link(&doc.odata_type)
+        .and_then(|l| http::HeaderValue::from_str(&l).ok())
+    {
+        reply.headers.push((http::header::LINK, link));
+    }
     Ok(reply)
 }
 

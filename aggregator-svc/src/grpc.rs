@@ -117,10 +117,14 @@ impl Aggregator for AggregatorService {
                 name: c,
             })
             .collect();
-        links.extend(crate::local::service_root_links().iter().map(|(name, uri)| Link {
-            name: (*name).to_owned(),
-            odata_id: (*uri).to_owned(),
-        }));
+        links.extend(
+            crate::local::service_root_links()
+                .iter()
+                .map(|(name, uri)| Link {
+                    name: (*name).to_owned(),
+                    odata_id: (*uri).to_owned(),
+                }),
+        );
         Ok(Response::new(DescribeReply {
             links,
             service_uuid: self.state.service_uuid.clone(),

@@ -94,7 +94,11 @@ pub const ALWAYS_SERVED: &[(&str, &str, &str)] = &[
         "#ComputerSystemCollection.ComputerSystemCollection",
         "Computer System Collection",
     ),
-    ("TaskService/Tasks", "#TaskCollection.TaskCollection", "Task Collection"),
+    (
+        "TaskService/Tasks",
+        "#TaskCollection.TaskCollection",
+        "Task Collection",
+    ),
     (
         "UpdateService/FirmwareInventory",
         "#SoftwareInventoryCollection.SoftwareInventoryCollection",

@@ -321,7 +321,12 @@ mod tests {
     fn a_bmc_message_names_the_bmc_in_oem() {
         let info = Message::operation_timeout().for_bmc("s3").extended_info();
         assert_eq!(info["Oem"]["RedDrum"]["Bmc"], "s3");
-        assert!(Message::operation_timeout().extended_info().get("Oem").is_none());
+        assert!(
+            Message::operation_timeout()
+                .extended_info()
+                .get("Oem")
+                .is_none()
+        );
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn read_only(exchange: &Exchange, body: Value) -> Result<Reply, AggError> {
     reply
         .headers
         .push((http::header::ALLOW, HeaderValue::from_static(READ_ONLY)));
+    reply.headers.extend(crate::exchange::describedby(&body));
     Ok(reply)
 }
 
