@@ -1,5 +1,6 @@
 //! Every request passes here, in this order:
-//! 1. `/redfish` and `/redfish/v1` (no authentication), and session login (POST to Sessions, no
+//! 1. `/redfish`, `/redfish/v1`, and GET/HEAD of `/redfish/v1/$metadata` and `/redfish/v1/odata`
+//!    (DSP0266: readable without authentication), and session login (POST to Sessions, no
 //!    authentication: it is how one authenticates).
 //! 2. Authentication (`X-Auth-Token` or Basic) of everything else below `/redfish/v1/`.
 //! 3. An account that must change its password may only read its own account, PATCH its own
@@ -68,6 +69,10 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
         crate::sessions::SESSIONS_URI if request.method == Method::POST => {
             sessions::login(state, &request).await
         }
+        "/redfish/v1/$metadata" | "/redfish/v1/odata" => {
+            read_only(&request.method)?;
+            proxy::proxy(state, request, &anonymous()).await
+        }
         p if p.starts_with("/redfish/v1/") => authorized(state, request).await,
         _ => Err(FrontendError::NotFound {
             path: request.path.clone(),
@@ -110,6 +115,18 @@ async fn authorized(state: &AppState, request: Request) -> Result<Response, Fron
     match local {
         Some(route) => route.serve(state, &request, &principal).await,
         None => proxy::proxy(state, request, &principal).await,
+    }
+}
+
+/// Who reads the documents DSP0266 opens to everyone (for the aggregator's audit log).
+fn anonymous() -> Principal {
+    Principal {
+        username: "anonymous".to_owned(),
+        role_id: "NoAuth".to_owned(),
+        privileges: crate::privileges::PrivilegeSet::default(),
+        password_change_required: false,
+        account_id: 0,
+        session_id: None,
     }
 }
 

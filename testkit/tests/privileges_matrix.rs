@@ -596,3 +596,40 @@ async fn role_method_route_matrix_follows_the_privilege_registry() {
     );
     stack.teardown().await;
 }
+
+#[tokio::test]
+async fn only_the_documents_dsp0266_opens_are_readable_without_credentials() {
+    let stack = Stack::start(StackOptions::rack(1, Profile::Dmtf)).await;
+    for path in [
+        "/redfish",
+        "/redfish/v1",
+        "/redfish/v1/",
+        "/redfish/v1/$metadata",
+        "/redfish/v1/odata",
+    ] {
+        let r = send(stack.client.get(stack.url(path))).await;
+        assert!(
+            r.status != 401 && r.status != 403,
+            "GET {path}: {}",
+            r.status
+        );
+        let r = send(stack.client.post(stack.url(path)).json(&json!({}))).await;
+        assert_eq!(r.status, 405, "POST {path}");
+    }
+    for path in [
+        "/redfish/v1/Systems",
+        "/redfish/v1/AccountService",
+        "/redfish/v1/SessionService/Sessions",
+        "/redfish/v1/Oem/RedDrum/Bmcs/s1",
+        "/redfish/v1/JsonSchemas",
+    ] {
+        let r = send(stack.client.get(stack.url(path))).await;
+        assert_eq!(
+            (r.status, r.message()),
+            (401, "NoValidSession"),
+            "GET {path}"
+        );
+        assert!(r.header("www-authenticate").is_some(), "GET {path}");
+    }
+    stack.teardown().await;
+}
