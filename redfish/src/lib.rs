@@ -18,3 +18,4 @@ pub mod odata;
 pub mod path;
 pub mod rewrite;
 pub mod schemas;
+pub mod time;

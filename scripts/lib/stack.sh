@@ -35,7 +35,7 @@ stack_start() {
   for n in $(seq 1 "$i"); do _wait_line "$dir/bmc-sim.out" "^bmc s$n listening on" > /dev/null; done
 
   STACK_USER=admin
-  STACK_PASSWORD="$(LC_ALL=C tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 20)"
+  STACK_PASSWORD="$(python3 -c 'import secrets; print(secrets.token_urlsafe(15))')"
   {
     printf '[aggregator]\ngrpc_listen = "127.0.0.1:0"\nstate_dir = "%s/aggregator"\nrequest_timeout_ms = 10000\n' "$dir"
     for n in $(seq 1 "$i"); do
