@@ -325,7 +325,11 @@ pub fn links_in(body: &serde_json::Value) -> Vec<String> {
 
 /// Crawls the aggregate breadth-first from `start`, GETting every link once (up to `limit`
 /// resources). Returns (path, status, body) per resource.
-pub async fn crawl(stack: &Stack, start: &str, limit: usize) -> Vec<(String, u16, serde_json::Value)> {
+pub async fn crawl(
+    stack: &Stack,
+    start: &str,
+    limit: usize,
+) -> Vec<(String, u16, serde_json::Value)> {
     let mut seen = std::collections::HashSet::new();
     let mut queue = std::collections::VecDeque::from([start.to_owned()]);
     let mut out = Vec::new();
