@@ -181,8 +181,12 @@ pub async fn discovery_pass(inventory: &Arc<Inventory>, store: &Store, concurren
                 }
             }
         }
-        inventory.rebuild_view();
+        if last_rebuild.elapsed() >= REBUILD_EVERY {
+            inventory.rebuild_view();
+            last_rebuild = std::time::Instant::now();
+        }
     }
+    inventory.rebuild_view();
     tracing::info!(
         up,
         down,

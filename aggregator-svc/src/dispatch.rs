@@ -1,6 +1,8 @@
 //! Where a request goes: a merged collection (served from memory), a BMC's member or passthrough
 //! path (forwarded), or the aggregate's own resources.
 
+use crate::AppState;
+use crate::catalog::Document;
 use crate::error::AggError;
 use crate::exchange::{Exchange, Reply};
 use crate::forward::forward;
@@ -8,9 +10,9 @@ use crate::inventory::{CollectionType, Inventory, collection_body};
 use bytes::Bytes;
 use http::Method;
 use redfish::path::{Target, bmc_path, classify};
-use std::sync::Arc;
 
-pub async fn dispatch(inventory: &Arc<Inventory>, exchange: &Exchange) -> Result<Reply, AggError> {
+pub async fn dispatch(state: &AppState, exchange: &Exchange) -> Result<Reply, AggError> {
+    let inventory = &state.inventory;
     let target = classify(&exchange.path);
     match &target {
         Target::Collection { collection } => serve_collection(inventory, collection, exchange),
@@ -22,7 +24,15 @@ pub async fn dispatch(inventory: &Arc<Inventory>, exchange: &Exchange) -> Result
             })?;
             forward(bmc, &path, exchange).await
         }
-        Target::Local { .. } => crate::local::serve(inventory, exchange),
+        Target::Local { .. } => {
+            if let Some(reply) = state.events.serve(exchange).await {
+                return reply;
+            }
+            if let Some(document) = crate::catalog::document(exchange.path.trim_end_matches('/')) {
+                return serve_document(exchange, document);
+            }
+            crate::local::serve(inventory, exchange)
+        }
         Target::ServiceRoot => Err(AggError::NotFound {
             path: exchange.path.clone(),
         }),
@@ -30,6 +40,37 @@ pub async fn dispatch(inventory: &Arc<Inventory>, exchange: &Exchange) -> Result
 }
 
 const COLLECTION_ALLOW: &str = "GET, HEAD";
+
+/// A static catalog document (registries, schemas, service singletons): read-only.
+fn serve_document(exchange: &Exchange, document: Document) -> Result<Reply, AggError> {
+    if exchange.method != Method::GET && exchange.method != Method::HEAD {
+        return Err(AggError::MethodNotAllowed {
+            path: exchange.path.clone(),
+            allow: COLLECTION_ALLOW,
+        });
+    }
+    let mut reply = match document {
+        Document::Json(value) => {
+            let mut r = Reply::json(
+                200,
+                Bytes::from(
+                    serde_json::to_vec(&value).map_err(|e| AggError::Internal(e.to_string()))?,
+                ),
+            );
+            r.headers.extend(crate::exchange::describedby(&value));
+            r
+        }
+        Document::Raw(text) => Reply::json(200, Bytes::from_static(text.as_bytes())),
+    };
+    reply.headers.push((
+        http::header::ALLOW,
+        http::HeaderValue::from_static(COLLECTION_ALLOW),
+    ));
+    if exchange.method == Method::HEAD {
+        reply.body = Bytes::new();
+    }
+    Ok(reply)
+}
 
 fn serve_collection(
     inventory: &Inventory,

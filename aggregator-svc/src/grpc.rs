@@ -81,7 +81,7 @@ impl Aggregator for AggregatorService {
         let span = tracing::info_span!("forward", request_id = %request_id, method = %exchange.method, path = %exchange.path, user = %exchange.user);
         let state = self.state.clone();
         let work = async move {
-            let result = dispatch(&state.inventory, &exchange).await;
+            let result = dispatch(&state, &exchange).await;
             if exchange.method != Method::GET && exchange.method != Method::HEAD {
                 tracing::info!(status = ?result.as_ref().map(|r| r.status).ok(), "change forwarded");
             }
@@ -120,6 +120,8 @@ impl Aggregator for AggregatorService {
         links.extend(
             crate::local::service_root_links()
                 .iter()
+                .chain(crate::catalog::ROOT_LINKS)
+                .chain(&[("EventService", crate::events::ROOT)])
                 .map(|(name, uri)| Link {
                     name: (*name).to_owned(),
                     odata_id: (*uri).to_owned(),

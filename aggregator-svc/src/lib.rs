@@ -9,10 +9,12 @@
 //! - [`grpc`]: the tonic service; [`error`]: `AggError` and its one mapping to status.
 
 pub mod bmc_client;
+pub mod catalog;
 pub mod config;
 pub mod discovery;
 pub mod dispatch;
 pub mod error;
+pub mod events;
 pub mod exchange;
 pub mod forward;
 pub mod grpc;
@@ -43,6 +45,7 @@ pub struct AppState {
     pub store: Store,
     pub service_uuid: String,
     pub tracker: TaskTracker,
+    pub events: events::EventService,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +96,11 @@ pub async fn run(
         config.discovery_concurrency,
         cancel.clone(),
     ));
+    let events = events::EventService::load(store.clone(), tracker.clone())
+        .await
+        .map_err(|e| RunError::State(e.to_string()))?;
     let state = Arc::new(AppState {
+        events,
         inventory: inventory.clone(),
         store,
         service_uuid,
