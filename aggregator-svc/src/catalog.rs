@@ -29,7 +29,7 @@ pub fn document(path: &str) -> Option<Document> {
             "/redfish/v1/Registries",
             "#MessageRegistryFileCollection.MessageRegistryFileCollection",
             "Message Registry File Collection",
-            &[base_entry.clone()],
+            std::slice::from_ref(&base_entry),
         ))),
         p if p == base_entry => Some(Document::Json(json!({
             "@odata.id": base_entry,
