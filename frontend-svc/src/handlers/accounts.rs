@@ -79,7 +79,10 @@ pub async fn list(state: &AppState, principal: &Principal) -> Result<Response, F
 
 /// The account id in a member path; anything else is not an account.
 pub fn parse_id(id: &str) -> Option<i64> {
-    id.parse::<i64>().ok().filter(|n| *n > 0)
+    // Canonical form only: "01" or "+1" is not account 1.
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0 && n.to_string() == id)
 }
 
 async fn load(state: &AppState, id: &str) -> Result<AccountRow, FrontendError> {
@@ -328,4 +331,17 @@ pub async fn delete(
 /// For the privilege check: the account a member path names is the caller's own.
 pub fn is_own(id: &str, principal: &Principal) -> bool {
     parse_id(id) == Some(principal.account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_canonical_ids_name_accounts() {
+        assert_eq!(parse_id("7"), Some(7));
+        for bad in ["0", "-1", "07", "+7", "7 ", "x", ""] {
+            assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
 }
