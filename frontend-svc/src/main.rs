@@ -15,11 +15,22 @@ struct Args {
     /// answers 2xx) or tcp://HOST:PORT.
     #[arg(long, value_name = "TARGET", num_args = 0..=1, default_missing_value = "")]
     health_check: Option<String>,
+    /// Load and validate the configuration (password files included), then exit: 0 if it is
+    /// good, 2 with one line naming the key if not.
+    #[arg(long)]
+    check_config: bool,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    if args.check_config {
+        return svc_common::cli::check_config_main(
+            "frontend-svc",
+            args.config.as_deref(),
+            frontend_svc::Config::load,
+        );
+    }
     if let Some(explicit) = &args.health_check {
         let target = svc_common::cli::health_target(
             args.config.as_deref(),

@@ -92,3 +92,21 @@ pub async fn health_main(name: &str, target: Result<String, String>) -> ExitCode
     };
     crate::health::report(name, outcome)
 }
+
+/// `--check-config`: loads and validates the config (file plus environment, password files
+/// included) exactly as the service would at start, prints one line, exits 0 or 2.
+pub fn check_config_main<C, L>(name: &str, config_file: Option<&Path>, load: L) -> ExitCode
+where
+    L: FnOnce(Option<&Path>, &crate::Environment) -> Result<C, crate::ConfigError>,
+{
+    match load(config_file, &crate::Environment::from_process()) {
+        Ok(_) => {
+            println!("{name}: configuration OK");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
