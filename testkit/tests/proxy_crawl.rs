@@ -20,7 +20,11 @@ async fn crawl_profile(profile: Profile, tls: bool) {
     let stack = Stack::start(options).await;
     stack.wait_for_members("/redfish/v1/Systems", 2).await;
     let resources = crawl(&stack, "/redfish/v1", 600).await;
-    assert!(resources.len() > 30, "{profile:?}: crawl found only {} resources", resources.len());
+    assert!(
+        resources.len() > 30,
+        "{profile:?}: crawl found only {} resources",
+        resources.len()
+    );
     let addresses: Vec<String> = stack.sims.iter().map(|s| s.addr().to_string()).collect();
     let mut failures = Vec::new();
     for (path, status, body) in &resources {
@@ -40,14 +44,20 @@ async fn crawl_profile(profile: Profile, tls: bool) {
             for prefix in PREFIXED {
                 if let Some(rest) = link.strip_prefix(prefix) {
                     let member = rest.split('/').next().unwrap_or("");
-                    if !member.is_empty() && !(member.starts_with("s1-") || member.starts_with("s2-")) {
+                    if !member.is_empty()
+                        && !(member.starts_with("s1-") || member.starts_with("s2-"))
+                    {
                         failures.push(format!("{path}: unprefixed member link {link}"));
                     }
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{profile:?} (tls {tls}):\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{profile:?} (tls {tls}):\n{}",
+        failures.join("\n")
+    );
     stack.teardown().await;
 }
 

@@ -27,13 +27,23 @@ async fn assert_fault(stack: &Stack, fault: Fault, status: u16, key: &str) {
     stack.sims[0].set_fault(fault.clone());
     let (got, body) = stack.get("/redfish/v1/Systems/s1-1").await;
     assert_eq!(got, status, "{fault:?}: {body}");
-    assert_eq!(message_id(&body), format!("Base.1.22.{key}"), "{fault:?}: {body}");
-    assert_eq!(body["error"]["@Message.ExtendedInfo"][0]["Oem"]["RedDrum"]["Bmc"], "s1", "{fault:?}: {body}");
+    assert_eq!(
+        message_id(&body),
+        format!("Base.1.22.{key}"),
+        "{fault:?}: {body}"
+    );
+    assert_eq!(
+        body["error"]["@Message.ExtendedInfo"][0]["Oem"]["RedDrum"]["Bmc"], "s1",
+        "{fault:?}: {body}"
+    );
     let (ok, other) = stack.get("/redfish/v1/Systems/s2-1").await;
     assert_eq!(ok, 200, "{fault:?}: healthy BMC: {other}");
     let (ok, collection) = stack.get("/redfish/v1/Systems").await;
     assert_eq!(ok, 200);
-    assert_eq!(collection["Members@odata.count"], 2, "{fault:?}: a failing BMC keeps its members listed");
+    assert_eq!(
+        collection["Members@odata.count"], 2,
+        "{fault:?}: a failing BMC keeps its members listed"
+    );
     stack.sims[0].set_fault(Fault::None);
 }
 
@@ -41,7 +51,11 @@ async fn assert_fault(stack: &Stack, fault: Fault, status: u16, key: &str) {
 async fn down_is_503_with_retry_after() {
     let stack = stack().await;
     stack.sims[0].set_fault(Fault::Down);
-    let r = stack.admin(Method::GET, "/redfish/v1/Systems/s1-1").send().await.expect("get");
+    let r = stack
+        .admin(Method::GET, "/redfish/v1/Systems/s1-1")
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status(), 503);
     assert!(r.headers().get("retry-after").is_some());
     assert_fault(&stack, Fault::Down, 503, "ServiceTemporarilyUnavailable").await;
@@ -61,7 +75,13 @@ async fn hang_is_504() {
 #[tokio::test]
 async fn slow_drip_past_the_deadline_is_504() {
     let stack = stack().await;
-    assert_fault(&stack, Fault::SlowDrip { bytes_per_sec: 20 }, 504, "OperationTimeout").await;
+    assert_fault(
+        &stack,
+        Fault::SlowDrip { bytes_per_sec: 20 },
+        504,
+        "OperationTimeout",
+    )
+    .await;
     stack.teardown().await;
 }
 
@@ -77,18 +97,33 @@ async fn garbage_truncated_and_reset_replies_are_502() {
 #[tokio::test]
 async fn a_bmc_error_with_a_body_passes_through_and_without_one_gets_a_redfish_body() {
     let stack = stack().await;
-    stack.sims[0].set_fault(Fault::Status { code: 503, redfish_body: true });
+    stack.sims[0].set_fault(Fault::Status {
+        code: 503,
+        redfish_body: true,
+    });
     let (status, body) = stack.get("/redfish/v1/Systems/s1-1").await;
     assert_eq!(status, 503);
     assert!(message_id(&body).starts_with("Base."), "{body}");
-    assert_fault(&stack, Fault::Status { code: 500, redfish_body: false }, 500, "OperationFailed").await;
+    assert_fault(
+        &stack,
+        Fault::Status {
+            code: 500,
+            redfish_body: false,
+        },
+        500,
+        "OperationFailed",
+    )
+    .await;
     stack.teardown().await;
 }
 
 #[tokio::test]
 async fn a_slow_bmc_is_only_slow_for_itself() {
     let stack = stack().await;
-    stack.sims[0].set_fault(Fault::Delay { fixed_ms: 300, jitter_ms: 0 });
+    stack.sims[0].set_fault(Fault::Delay {
+        fixed_ms: 300,
+        jitter_ms: 0,
+    });
     let (status, _) = stack.get("/redfish/v1/Systems/s1-1").await;
     assert_eq!(status, 200, "a delay under the deadline is just slow");
 
@@ -105,7 +140,10 @@ async fn a_slow_bmc_is_only_slow_for_itself() {
     assert_eq!(status, 200);
     let (status, _) = stack.get("/redfish/v1/Systems").await;
     assert_eq!(status, 200);
-    assert!(stuck.iter().any(|t| !t.is_finished()), "the hanging BMC's requests were still pending");
+    assert!(
+        stuck.iter().any(|t| !t.is_finished()),
+        "the hanging BMC's requests were still pending"
+    );
     for t in stuck {
         assert_eq!(t.await.expect("join").expect("send"), 504);
     }
@@ -140,14 +178,27 @@ async fn the_aggregator_logs_in_again_when_the_bmc_forgets_its_session() {
     old.shutdown().await;
     let mut options = testkit::bmc_sim::BmcOptions::new("s1", Profile::Dmtf);
     options.listen = addr;
-    let fresh = testkit::bmc_sim::SimBmc::start(options).await.expect("restart sim");
+    let fresh = testkit::bmc_sim::SimBmc::start(options)
+        .await
+        .expect("restart sim");
     stack.sims.insert(0, fresh);
     let (status, body) = stack.get("/redfish/v1/Systems/s1-1").await;
     assert_eq!(status, 200, "{body}");
     let seen = stack.sims[0].requests();
-    assert!(seen.iter().any(|r| r.method == "POST" && r.path.ends_with("/Sessions")), "logged in again");
-    assert!(logins_before >= 1, "the aggregator used a Redfish session in the first place");
+    assert!(
+        seen.iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/Sessions")),
+        "logged in again"
+    );
+    assert!(
+        logins_before >= 1,
+        "the aggregator used a Redfish session in the first place"
+    );
     // Every request after the login carried the session token, never Basic credentials.
-    assert!(seen.iter().filter(|r| r.path.starts_with("/redfish/v1/Systems")).all(|r| r.header("x-auth-token").is_some()));
+    assert!(
+        seen.iter()
+            .filter(|r| r.path.starts_with("/redfish/v1/Systems"))
+            .all(|r| r.header("x-auth-token").is_some())
+    );
     stack.teardown().await;
 }
