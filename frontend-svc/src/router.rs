@@ -19,7 +19,7 @@ use crate::auth::Principal;
 use crate::authz::Props;
 use crate::body;
 use crate::error::FrontendError;
-use crate::handlers::{proxy, service_root, sessions};
+use crate::handlers::{odata, proxy, service_root, sessions};
 use crate::local::Route;
 use crate::request::Request;
 use crate::response::Response;
@@ -44,6 +44,22 @@ pub async fn handle(state: &AppState, request: Request) -> Response {
 }
 
 const READ_ONLY: &str = "GET, HEAD";
+const SESSIONS_MEMBERS: &str = "/redfish/v1/SessionService/Sessions/Members";
+
+/// The frontend's own resources support no `$` query parameter: refused (DSP0266: 501) rather
+/// than silently ignored; other parameters are ignored as the specification asks.
+fn refuse_queries(request: &Request) -> Result<(), FrontendError> {
+    for pair in request.query.split('&').filter(|p| !p.is_empty()) {
+        let key = pair.split('=').next().unwrap_or("");
+        let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+        if key.starts_with('$') {
+            return Err(FrontendError::QueryUnsupported {
+                parameter: key.into_owned(),
+            });
+        }
+    }
+    Ok(())
+}
 
 fn read_only(method: &Method) -> Result<(), FrontendError> {
     if method == Method::GET || method == Method::HEAD {
@@ -57,6 +73,12 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
     if state.shutting_down.load(Ordering::Relaxed) {
         return Err(FrontendError::ShuttingDown);
     }
+    if request
+        .header("odata-version")
+        .is_some_and(|v| v.trim() != redfish::odata::ODATA_VERSION_VALUE)
+    {
+        return Err(FrontendError::UnsupportedODataVersion);
+    }
     match request.route_path() {
         "/redfish" => {
             read_only(&request.method)?;
@@ -66,12 +88,17 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
             read_only(&request.method)?;
             Ok(service_root::service_root(state).await)
         }
-        crate::sessions::SESSIONS_URI if request.method == Method::POST => {
+        // DSP0266: a POST to a collection's Members property is a POST to the collection.
+        crate::sessions::SESSIONS_URI | SESSIONS_MEMBERS if request.method == Method::POST => {
             sessions::login(state, &request).await
         }
-        "/redfish/v1/$metadata" | "/redfish/v1/odata" => {
+        "/redfish/v1/$metadata" => {
             read_only(&request.method)?;
-            proxy::proxy(state, request, &anonymous()).await
+            Ok(odata::metadata())
+        }
+        "/redfish/v1/odata" => {
+            read_only(&request.method)?;
+            Ok(odata::service_document(state).await)
         }
         p if p.starts_with("/redfish/v1/") => authorized(state, request).await,
         _ => Err(FrontendError::NotFound {
@@ -113,20 +140,11 @@ async fn authorized(state: &AppState, request: Request) -> Result<Response, Fron
         return Err(FrontendError::Forbidden);
     }
     match local {
-        Some(route) => route.serve(state, &request, &principal).await,
+        Some(route) => {
+            refuse_queries(&request)?;
+            route.serve(state, &request, &principal).await
+        }
         None => proxy::proxy(state, request, &principal).await,
-    }
-}
-
-/// Who reads the documents DSP0266 opens to everyone (for the aggregator's audit log).
-fn anonymous() -> Principal {
-    Principal {
-        username: "anonymous".to_owned(),
-        role_id: "NoAuth".to_owned(),
-        privileges: crate::privileges::PrivilegeSet::default(),
-        password_change_required: false,
-        account_id: 0,
-        session_id: None,
     }
 }
 
