@@ -79,7 +79,13 @@ pub struct BmcConfig {
     /// `http://host[:port]` or `https://host[:port]`.
     pub url: String,
     pub username: String,
-    pub password: String,
+    /// Exactly one of `password` and `password_file`.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// A file holding the password (a container secret such as `/run/secrets/bmc_password`);
+    /// one trailing newline is ignored. Read at start, when the config is validated.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
     /// BMCs ship self-signed certificates; verification is still on unless turned off here.
     #[serde(default = "default_true")]
     pub verify_tls: bool,
@@ -218,6 +224,23 @@ impl AggregatorConfig {
                 if b.username.is_empty() {
                     return Err(ConfigError::at(&key("username"), "must not be empty"));
                 }
+                let password = match (&b.password, &b.password_file) {
+                    (Some(p), None) => p.clone(),
+                    (None, Some(file)) => svc_common::secret::read_secret_file(file)
+                        .map_err(|e| ConfigError::at(&key("password_file"), e))?,
+                    (Some(_), Some(_)) => {
+                        return Err(ConfigError::at(
+                            &key("password_file"),
+                            "set either password or password_file, not both",
+                        ));
+                    }
+                    (None, None) => {
+                        return Err(ConfigError::at(
+                            &key("password"),
+                            "missing: set password or password_file",
+                        ));
+                    }
+                };
                 if let Some(ca) = &b.ca_file
                     && !ca.is_file()
                 {
@@ -235,7 +258,7 @@ impl AggregatorConfig {
                     id,
                     base_url,
                     username: b.username.clone(),
-                    password: b.password.clone(),
+                    password,
                     verify_tls: b.verify_tls,
                     ca_file: b.ca_file.clone(),
                     pdu_socket: b.pdu_socket.clone(),
@@ -300,7 +323,8 @@ mod tests {
             id: id.into(),
             url: url.into(),
             username: "root".into(),
-            password: "calvin".into(),
+            password: Some("calvin".into()),
+            password_file: None,
             verify_tls: false,
             ca_file: None,
             pdu_socket: None,
@@ -327,8 +351,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        type Mutate = Box<dyn Fn(&mut AggregatorConfig)>;
-        let rows: Vec<(&str, Mutate, &str)> = vec![
+        type Mutation = Box<dyn Fn(&mut AggregatorConfig)>;
+        let rows: Vec<(&str, Mutation, &str)> = vec![
             (
                 "scheme",
                 Box::new(|c| c.bmcs[0].url = "ftp://10.0.0.1".into()),
@@ -375,6 +399,24 @@ mod tests {
                 "aggregator.bmcs[0].ca_file",
             ),
             (
+                "no password",
+                Box::new(|c| c.bmcs[0].password = None),
+                "aggregator.bmcs[0].password",
+            ),
+            (
+                "both passwords",
+                Box::new(|c| c.bmcs[0].password_file = Some("/etc/hostname".into())),
+                "aggregator.bmcs[0].password_file",
+            ),
+            (
+                "unreadable password file",
+                Box::new(|c| {
+                    c.bmcs[0].password = None;
+                    c.bmcs[0].password_file = Some("/nonexistent/bmc-password".into());
+                }),
+                "aggregator.bmcs[0].password_file",
+            ),
+            (
                 "zero timeout",
                 Box::new(|c| c.request_timeout_ms = 0),
                 "aggregator.request_timeout_ms",
@@ -401,5 +443,30 @@ mod tests {
             let e = error_of(c);
             assert!(e.contains(key), "{name}: {e}");
         }
+    }
+
+    #[test]
+    fn a_bmc_password_can_come_from_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("bmc_password");
+        std::fs::write(&secret, "from-a-file\n").expect("write");
+        let file = dir.path().join("reddrum.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "[aggregator]\n[[aggregator.bmcs]]\nid = \"s1\"\nurl = \"https://10.0.0.11\"\nusername = \"root\"\npassword_file = \"{}\"\n",
+                secret.display()
+            ),
+        )
+        .expect("write");
+        let cfg = AggregatorConfig::load(Some(&file), &svc_common::Environment::default())
+            .expect("loads");
+        let bmcs = cfg.validate().expect("valid");
+        assert_eq!(bmcs[0].password, "from-a-file");
+        std::fs::remove_file(&secret).expect("rm");
+        let e = AggregatorConfig::load(Some(&file), &svc_common::Environment::default())
+            .expect_err("unreadable")
+            .to_string();
+        assert!(e.contains("aggregator.bmcs[0].password_file"), "{e}");
     }
 }

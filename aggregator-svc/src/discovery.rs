@@ -158,7 +158,6 @@ pub async fn discovery_pass(
     // Rebuilding the merged view is O(all members): at most every REBUILD_EVERY during a pass,
     // so a rack of thousands of BMCs is not rebuilt once per BMC.
     let mut last_rebuild = std::time::Instant::now();
-    let mut pending = false;
     while let Some((bmc, result)) = results.next().await {
         match result {
             Ok(found) => {
@@ -207,16 +206,12 @@ pub async fn discovery_pass(
                 }
             }
         }
-        pending = true;
         if last_rebuild.elapsed() >= REBUILD_EVERY {
             inventory.rebuild_view();
             last_rebuild = std::time::Instant::now();
-            pending = false;
         }
     }
-    if pending {
-        inventory.rebuild_view();
-    }
+    inventory.rebuild_view();
     tracing::info!(
         up,
         down,

@@ -2,6 +2,7 @@
 //! path (forwarded), or the aggregate's own resources.
 
 use crate::AppState;
+use crate::catalog::Document;
 use crate::error::AggError;
 use crate::exchange::{Exchange, Reply};
 use crate::forward::forward;
@@ -49,7 +50,15 @@ pub async fn dispatch(state: &Arc<AppState>, exchange: &Exchange) -> Result<Repl
                 _ => Ok(reply),
             }
         }
-        Target::Local { .. } => crate::local::serve(state, exchange).await,
+        Target::Local { .. } => {
+            if let Some(reply) = state.events.serve(exchange).await {
+                return reply;
+            }
+            if let Some(document) = crate::catalog::document(exchange.path.trim_end_matches('/')) {
+                return serve_document(exchange, document);
+            }
+            crate::local::serve(state, exchange).await
+        }
         Target::ServiceRoot => Err(AggError::NotFound {
             path: exchange.path.clone(),
         }),
@@ -86,6 +95,37 @@ fn decorate_chassis(
 }
 
 const COLLECTION_ALLOW: &str = "GET, HEAD";
+
+/// A static catalog document (registries, schemas, service singletons): read-only.
+fn serve_document(exchange: &Exchange, document: Document) -> Result<Reply, AggError> {
+    if exchange.method != Method::GET && exchange.method != Method::HEAD {
+        return Err(AggError::MethodNotAllowed {
+            path: exchange.path.clone(),
+            allow: COLLECTION_ALLOW,
+        });
+    }
+    let mut reply = match document {
+        Document::Json(value) => {
+            let mut r = Reply::json(
+                200,
+                Bytes::from(
+                    serde_json::to_vec(&value).map_err(|e| AggError::Internal(e.to_string()))?,
+                ),
+            );
+            r.headers.extend(crate::exchange::describedby(&value));
+            r
+        }
+        Document::Raw(text) => Reply::json(200, Bytes::from_static(text.as_bytes())),
+    };
+    reply.headers.push((
+        http::header::ALLOW,
+        http::HeaderValue::from_static(COLLECTION_ALLOW),
+    ));
+    if exchange.method == Method::HEAD {
+        reply.body = Bytes::new();
+    }
+    Ok(reply)
+}
 
 fn serve_collection(
     inventory: &Inventory,
@@ -142,6 +182,11 @@ fn serve_collection(
         http::header::ALLOW,
         http::HeaderValue::from_static(COLLECTION_ALLOW),
     ));
+    if let Some(link) = redfish::schemas::describedby_link(&doc.odata_type)
+        .and_then(|l| http::HeaderValue::from_str(&l).ok())
+    {
+        reply.headers.push((http::header::LINK, link));
+    }
     Ok(reply)
 }
 

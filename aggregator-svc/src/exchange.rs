@@ -46,3 +46,10 @@ impl Reply {
         }
     }
 }
+
+/// `Link: <schema>; rel=describedby` for a JSON body whose `@odata.type` is a DMTF type.
+pub fn describedby(body: &serde_json::Value) -> Option<(HeaderName, HeaderValue)> {
+    let t = body.get("@odata.type")?.as_str()?;
+    let link = redfish::schemas::describedby_link(t)?;
+    Some((http::header::LINK, HeaderValue::from_str(&link).ok()?))
+}

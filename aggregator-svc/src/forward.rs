@@ -30,10 +30,14 @@ pub async fn forward(
     } else {
         format!("{bmc_path}?{}", exchange.query)
     };
-    let result = bmc
-        .client
-        .send(exchange.method.clone(), &target, &headers, body)
-        .await;
+    // HEAD is sent as GET so the reply's headers (Link from the body's type, ETag) are the same
+    // as a GET's; the body is dropped below.
+    let method = if exchange.method == Method::HEAD {
+        Method::GET
+    } else {
+        exchange.method.clone()
+    };
+    let result = bmc.client.send(method, &target, &headers, body).await;
     match &result {
         Ok(_) => {
             if bmc.observe(HealthState::Up) {
@@ -48,8 +52,12 @@ pub async fn forward(
         Err(_) => {}
     }
     let reply = result?;
-    let mut reply = localize_reply(bmc, &exchange.method, reply)?;
-    if reply.status >= 400 && reply.body.is_empty() && exchange.method != Method::HEAD {
+    let mut reply = localize_reply(bmc, reply)?;
+    if exchange.method == Method::HEAD {
+        reply.body = Bytes::new();
+        return Ok(reply);
+    }
+    if reply.status >= 400 && reply.body.is_empty() {
         explain_bare_error(&mut reply, bmc, &exchange.path);
     }
     Ok(reply)
@@ -115,11 +123,7 @@ fn delocalize_request_body(bmc: &BmcEntry, exchange: &Exchange) -> Result<Bytes,
         .map_err(|e| AggError::Internal(format!("re-serializing request body: {e}")))
 }
 
-fn localize_reply(
-    bmc: &BmcEntry,
-    method: &Method,
-    reply: crate::bmc_client::BmcReply,
-) -> Result<Reply, AggError> {
+fn localize_reply(bmc: &BmcEntry, reply: crate::bmc_client::BmcReply) -> Result<Reply, AggError> {
     let mut headers = Vec::new();
     for (name, value) in &reply.headers {
         if !FORWARDED_RESPONSE_HEADERS.contains(&name.as_str()) {
@@ -138,7 +142,7 @@ fn localize_reply(
         .headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let body = if *method == Method::HEAD || reply.body.is_empty() {
+    let body = if reply.body.is_empty() {
         reply.body
     } else if is_json_type(content_type) || (content_type.is_none() && looks_like_json(&reply.body))
     {
@@ -148,6 +152,11 @@ fn localize_reply(
                 reason: format!("reply is not valid JSON: {e}"),
             })?;
         localize_body(&mut value, &bmc.ctx);
+        if !headers.iter().any(|(n, _)| n == http::header::LINK)
+            && let Some(link) = crate::exchange::describedby(&value)
+        {
+            headers.push(link);
+        }
         Bytes::from(
             serde_json::to_vec(&value)
                 .map_err(|e| AggError::Internal(format!("re-serializing reply: {e}")))?,

@@ -120,6 +120,8 @@ impl Aggregator for AggregatorService {
         links.extend(
             crate::local::service_root_links()
                 .iter()
+                .chain(crate::catalog::ROOT_LINKS)
+                .chain(&[("EventService", crate::events::ROOT)])
                 .map(|(name, uri)| Link {
                     name: (*name).to_owned(),
                     odata_id: (*uri).to_owned(),

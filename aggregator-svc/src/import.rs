@@ -148,6 +148,55 @@ pub fn convert(discovery_json: &str, credentials_json: &str) -> Result<Imported,
     })
 }
 
+/// The `reddrum-import` command: reads both files, prints warnings to stderr, writes the TOML to
+/// `out` (mode 0600: it holds BMC passwords) or stdout. Exit 2 on unusable input.
+pub fn cli(
+    discovery: &std::path::Path,
+    credentials: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).map_err(|e| format!("reading {}: {e}", p.display()))
+    };
+    let result = read(discovery)
+        .and_then(|d| read(credentials).map(|c| (d, c)))
+        .and_then(|(d, c)| convert(&d, &c));
+    let imported = match result {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("reddrum-import: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &imported.warnings {
+        eprintln!("reddrum-import: warning: {w}");
+    }
+    match out {
+        None => print!("{}", imported.toml),
+        Some(path) => {
+            if let Err(e) = write_private(path, &imported.toml) {
+                eprintln!("reddrum-import: writing {}: {e}", path.display());
+                return ExitCode::from(1);
+            }
+            eprintln!("reddrum-import: wrote {}", path.display());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,11 +12,13 @@
 //! - [`import`]: converts the original RedDrum's discovery and credentials files to our config.
 
 pub mod bmc_client;
+pub mod catalog;
 pub mod config;
 pub mod decorate;
 pub mod discovery;
 pub mod dispatch;
 pub mod error;
+pub mod events;
 pub mod exchange;
 pub mod forward;
 pub mod grpc;
@@ -51,6 +53,7 @@ pub struct AppState {
     pub store: Store,
     pub service_uuid: String,
     pub tracker: TaskTracker,
+    pub events: events::EventService,
     pub rack: Arc<Rack>,
     /// BMC client limits (for clients created by a config reload).
     pub limits: ClientLimits,
@@ -152,7 +155,11 @@ pub async fn run(
         rack.clone(),
         cancel.clone(),
     ));
+    let events = events::EventService::load(store.clone(), tracker.clone())
+        .await
+        .map_err(|e| RunError::State(e.to_string()))?;
     let state = Arc::new(AppState {
+        events,
         inventory: inventory.clone(),
         store,
         service_uuid,

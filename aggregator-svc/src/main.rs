@@ -1,6 +1,5 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use svc_common::cli::Outcome;
 
 /// RedDrum aggregator-svc: BMC inventory, discovery, cached collections, the rack's own resources
@@ -10,8 +9,18 @@ use svc_common::cli::Outcome;
 struct Args {
     /// TOML configuration file (its [aggregator] section). Keys can be overridden by environment:
     /// REDDRUM__AGGREGATOR__<KEY>.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "REDDRUM_CONFIG")]
     config: Option<PathBuf>,
+    /// Probe a running instance and exit 0 if healthy, 1 if not (for container HEALTHCHECKs).
+    /// Without a value the address comes from the config; otherwise grpc://HOST:PORT (the gRPC
+    /// health service reports aggregator.v1.Aggregator SERVING), http://HOST:PORT/PATH or
+    /// tcp://HOST:PORT.
+    #[arg(long, value_name = "TARGET", num_args = 0..=1, default_missing_value = "")]
+    health_check: Option<String>,
+    /// Load and validate the configuration (password files included), then exit: 0 if it is
+    /// good, 2 with one line naming the key if not.
+    #[arg(long)]
+    check_config: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -34,50 +43,8 @@ enum Command {
     },
 }
 
-fn import(discovery: &PathBuf, credentials: &PathBuf, out: Option<&PathBuf>) -> ExitCode {
-    let read = |p: &PathBuf| {
-        std::fs::read_to_string(p).map_err(|e| format!("reading {}: {e}", p.display()))
-    };
-    let result = read(discovery)
-        .and_then(|d| read(credentials).map(|c| (d, c)))
-        .and_then(|(d, c)| aggregator_svc::import::convert(&d, &c));
-    let imported = match result {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("reddrum-import: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    for w in &imported.warnings {
-        eprintln!("reddrum-import: warning: {w}");
-    }
-    match out {
-        None => print!("{}", imported.toml),
-        Some(path) => {
-            if let Err(e) = write_private(path, &imported.toml) {
-                eprintln!("reddrum-import: writing {}: {e}", path.display());
-                return ExitCode::from(1);
-            }
-            eprintln!("reddrum-import: wrote {}", path.display());
-        }
-    }
-    ExitCode::SUCCESS
-}
-
-fn write_private(path: &PathBuf, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())
-}
-
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     if let Some(Command::Import {
         discovery,
@@ -85,7 +52,28 @@ async fn main() -> ExitCode {
         out,
     }) = &args.command
     {
-        return import(discovery, credentials, out.as_ref());
+        return aggregator_svc::import::cli(discovery, credentials, out.as_deref());
+    }
+    if args.check_config {
+        return svc_common::cli::check_config_main(
+            "aggregator-svc",
+            args.config.as_deref(),
+            aggregator_svc::Config::load,
+        );
+    }
+    if let Some(explicit) = &args.health_check {
+        let target = svc_common::cli::health_target(
+            args.config.as_deref(),
+            explicit,
+            aggregator_svc::Config::load,
+            |c| format!("grpc://{}", svc_common::health::loopback_for(c.grpc_listen)),
+        );
+        return match target {
+            Ok(t) if t.starts_with("grpc://") => {
+                svc_common::health::report("aggregator-svc", grpc_health(&t).await)
+            }
+            other => svc_common::cli::health_main("aggregator-svc", other).await,
+        };
     }
     svc_common::cli::serve_main(
         "aggregator-svc",
@@ -101,4 +89,33 @@ async fn main() -> ExitCode {
         },
     )
     .await
+}
+
+/// Asks the gRPC health service whether `aggregator.v1.Aggregator` is SERVING.
+async fn grpc_health(target: &str) -> Result<String, String> {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    const SERVICE: &str = "aggregator.v1.Aggregator";
+    let endpoint = format!("http://{}", target.trim_start_matches("grpc://"));
+    let probe = async {
+        let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())
+            .map_err(|e| format!("'{target}': {e}"))?
+            .connect_timeout(svc_common::health::PROBE_TIMEOUT)
+            .connect()
+            .await
+            .map_err(|e| format!("connect {endpoint}: {e}"))?;
+        let reply = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: SERVICE.to_owned(),
+            })
+            .await
+            .map_err(|e| format!("health check {SERVICE}: {}", e.message()))?;
+        match reply.into_inner().status() {
+            ServingStatus::Serving => Ok(format!("{target} {SERVICE} SERVING")),
+            other => Err(format!("{target} {SERVICE} {}", other.as_str_name())),
+        }
+    };
+    tokio::time::timeout(svc_common::health::PROBE_TIMEOUT, probe)
+        .await
+        .unwrap_or_else(|_| Err(format!("{target}: no answer within 3s")))
 }

@@ -129,6 +129,32 @@ impl Store {
         .await
     }
 
+    /// A small document kept under `key` (e.g. the event subscriptions), if set.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, AggError> {
+        let key = key.to_owned();
+        self.with(move |c| {
+            c.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+        })
+        .await
+    }
+
+    /// Replaces the document under `key` in one transaction.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), AggError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
     pub async fn load_members(&self) -> Result<Vec<StoredMember>, AggError> {
         self.with(|c| {
             let mut stmt = c.prepare(

@@ -56,7 +56,8 @@ for profile in "${PROFILES[@]}"; do
   report="$LOGDIR/$profile.validator.txt"
   set +e
   "$VALIDATOR" --rhost "$url" -u root -p calvin --authtype Session \
-    --schema_directory "$CSDL" --skipschema --logdir "$LOGDIR/$profile" >"$report" 2>&1
+    --schema_directory "$CSDL" --skipschema --collectionlimit None 0 \
+    --logdir "$LOGDIR/$profile" >"$report" 2>&1
   rc=$?
   set -e
   counts=$(grep -A 3 'PASS.*WARN.*FAIL' "$report" | grep -E '^\|\s*[0-9]' | tr -d '|' | sed 's/\x1b\[[0-9;]*m//g' | xargs || true)

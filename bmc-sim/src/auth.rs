@@ -1,5 +1,7 @@
 //! Authentication: Basic and X-Auth-Token sessions; which paths are open.
 
+use std::time::Duration;
+
 use base64::Engine;
 use http::{HeaderMap, Method};
 
@@ -18,13 +20,25 @@ pub(crate) fn is_open(method: &Method, path: &str) -> bool {
 }
 
 /// The authenticated user name, or 401.
-pub(crate) fn authenticate(state: &BmcState, headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn authenticate(state: &mut BmcState, headers: &HeaderMap) -> Result<String, ApiError> {
     if let Some(token) = headers.get("x-auth-token").and_then(|v| v.to_str().ok()) {
-        return state
-            .sessions
-            .get(token)
-            .map(|s| s.user.clone())
-            .ok_or(ApiError::Unauthorized);
+        let timeout = session_timeout(state);
+        let now = tokio::time::Instant::now();
+        let Some(session) = state.sessions.get_mut(token) else {
+            return Err(ApiError::Unauthorized);
+        };
+        if now.duration_since(session.last_used) > timeout {
+            let user = session.user.clone();
+            let id = session.id.clone();
+            state.sessions.remove(token);
+            let path = format!("{SESSIONS}/{id}");
+            state.store.remove(&path);
+            state.store.remove_member(SESSIONS, &path);
+            tracing::debug!(%user, "session timed out");
+            return Err(ApiError::Unauthorized);
+        }
+        session.last_used = now;
+        return Ok(session.user.clone());
     }
     let Some((user, pass)) = basic_credentials(headers) else {
         return Err(ApiError::Unauthorized);
@@ -34,6 +48,20 @@ pub(crate) fn authenticate(state: &BmcState, headers: &HeaderMap) -> Result<Stri
     } else {
         Err(ApiError::Unauthorized)
     }
+}
+
+/// `SessionService.SessionTimeout` (seconds; PATCHable).
+fn session_timeout(state: &BmcState) -> Duration {
+    let secs = state
+        .store
+        .get("/redfish/v1/SessionService")
+        .and_then(|e| {
+            e.body
+                .get("SessionTimeout")
+                .and_then(serde_json::Value::as_u64)
+        })
+        .unwrap_or(1800);
+    Duration::from_secs(secs)
 }
 
 /// True if the user exists with this password.

@@ -17,6 +17,8 @@ use crate::{Fault, Profile};
 pub(crate) struct Session {
     pub(crate) id: String,
     pub(crate) user: String,
+    /// Last request made with this session (tokio clock, so paused-clock tests work).
+    pub(crate) last_used: tokio::time::Instant,
 }
 
 /// A user who may log in.
@@ -80,6 +82,8 @@ pub(crate) struct Bmc {
     fault: Mutex<Fault>,
     /// True while the fault is `Down` (the listener watches it).
     pub(crate) down: watch::Sender<bool>,
+    /// Bumped on every fault change (a hanging request ends when the fault changes).
+    pub(crate) fault_changes: watch::Sender<u64>,
     pub(crate) recorder: Recorder,
     pub(crate) cancel: CancellationToken,
     pub(crate) tracker: TaskTracker,
@@ -95,6 +99,7 @@ impl Bmc {
         admin: String,
         state: BmcState,
         fault: Fault,
+        record_limit: usize,
     ) -> Bmc {
         let (down, _) = watch::channel(fault.is_down());
         Bmc {
@@ -106,7 +111,8 @@ impl Bmc {
             state: Mutex::new(state),
             fault: Mutex::new(fault),
             down,
-            recorder: Recorder::default(),
+            fault_changes: watch::channel(0).0,
+            recorder: Recorder::with_limit(record_limit),
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
         }
@@ -125,6 +131,7 @@ impl Bmc {
         let down = fault.is_down();
         *self.fault.lock().unwrap_or_else(|e| e.into_inner()) = fault;
         self.down.send_replace(down);
+        self.fault_changes.send_modify(|n| *n += 1);
     }
 
     /// Rotates the administrator password; that user's sessions end.
@@ -139,6 +146,15 @@ impl Bmc {
             },
         );
         st.end_sessions_of(&admin);
+    }
+
+    /// Ends every session, as a BMC does when sessions time out or the BMC restarts.
+    pub(crate) fn expire_sessions(&self) {
+        let mut st = self.state();
+        let users: Vec<String> = st.sessions.values().map(|s| s.user.clone()).collect();
+        for u in users {
+            st.end_sessions_of(&u);
+        }
     }
 }
 

@@ -60,6 +60,10 @@ pub(crate) fn control_op(
                 &json!({ "error": format!("expected {{\"password\": \"...\"}}: {e}") }),
             ),
         },
+        (&Method::DELETE, "/sessions") => {
+            bmc.expire_sessions();
+            json_resp(StatusCode::OK, &json!({ "sessions": 0 }))
+        }
         (&Method::GET, "/info") => json_resp(
             StatusCode::OK,
             &json!({

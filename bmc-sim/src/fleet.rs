@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::SimConfig;
 use crate::handle::start_with;
 use crate::net::tls;
+use crate::record::FLEET_RECORD_LIMIT;
 use crate::store::Template;
 use crate::{Profile, SimHandle, control_server, tree};
 
@@ -46,7 +47,7 @@ impl Fleet {
             let tls = if o.tls { tls_config.clone() } else { None };
             let id = o.id.clone();
             let listen = o.listen;
-            match start_with(o, template, tls).await {
+            match start_with(o, template, tls, FLEET_RECORD_LIMIT).await {
                 Ok(h) => handles.push(h),
                 Err(e) => {
                     for h in handles {

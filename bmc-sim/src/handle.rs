@@ -9,7 +9,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::bmc::{Bmc, BmcState};
 use crate::net::{listener, tls};
-use crate::record::RecordedRequest;
+use crate::record::{RECORD_LIMIT, RecordedRequest};
 use crate::store::Template;
 use crate::{BmcOptions, Fault, tree};
 
@@ -25,7 +25,7 @@ impl SimBmc {
         } else {
             None
         };
-        start_with(opts, template, tls).await
+        start_with(opts, template, tls, RECORD_LIMIT).await
     }
 }
 
@@ -34,6 +34,7 @@ pub(crate) async fn start_with(
     opts: BmcOptions,
     template: Arc<Template>,
     tls: Option<Arc<ServerConfig>>,
+    record_limit: usize,
 ) -> io::Result<SimHandle> {
     let listener = listener::bind(opts.listen)?;
     let addr = listener.local_addr()?;
@@ -53,6 +54,7 @@ pub(crate) async fn start_with(
         opts.username.clone(),
         state,
         Fault::None,
+        record_limit,
     ));
     let acceptor = tls.map(TlsAcceptor::from);
     bmc.tracker
@@ -93,7 +95,8 @@ impl SimHandle {
         self.bmc.fault()
     }
 
-    /// Requests received so far (oldest first, at most `RECORD_LIMIT`), excluding `/sim/` control calls.
+    /// Requests received so far (oldest first; at most `RECORD_LIMIT`, or `FLEET_RECORD_LIMIT` in a
+    /// fleet), excluding `/sim/` control calls.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.bmc.recorder.snapshot()
     }
@@ -101,6 +104,11 @@ impl SimHandle {
     /// Rotates the administrator password; old sessions and old Basic credentials then get 401.
     pub fn set_password(&self, new: &str) {
         self.bmc.set_password(new);
+    }
+
+    /// Ends every Redfish session (as a BMC restart or session timeout does); tokens then get 401.
+    pub fn expire_sessions(&self) {
+        self.bmc.expire_sessions();
     }
 
     /// Stops accepting, lets open requests finish (bounded grace) and releases the port.

@@ -39,4 +39,4 @@ pub use fleet::{Fleet, run};
 pub use handle::{SimBmc, SimHandle};
 pub use options::BmcOptions;
 pub use profile::{Profile, UnknownProfile};
-pub use record::{RECORD_LIMIT, RecordedRequest};
+pub use record::{FLEET_RECORD_LIMIT, RECORD_LIMIT, RecordedRequest};

@@ -36,10 +36,18 @@ struct Args {
     /// Address of the fleet control server (PUT /bmcs/<id>/fault).
     #[arg(long)]
     control_listen: Option<SocketAddr>,
+    /// Probe a running bmc-sim and exit 0 if healthy, 1 if not (container HEALTHCHECK):
+    /// `http://HOST:PORT/PATH` (GET answers 2xx, e.g. the control server's /bmcs) or
+    /// `tcp://HOST:PORT` (a BMC port accepts connections).
+    #[arg(long, value_name = "URL")]
+    health_check: Option<String>,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(target) = &args.health_check {
+        return health_check(target);
+    }
     let mut config = match &args.config {
         Some(path) => match SimConfig::from_file(path) {
             Ok(c) => c,
@@ -116,5 +124,72 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `--health-check`: one probe, one line, exit 0 or 1.
+fn health_check(target: &str) -> ExitCode {
+    let outcome = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| {
+            rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(3), probe(target))
+                    .await
+                    .unwrap_or_else(|_| Err("no answer within 3s".to_owned()))
+            })
+        });
+    match outcome {
+        Ok(what) => {
+            println!("bmc-sim: healthy ({what})");
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            println!("bmc-sim: unhealthy ({why})");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn probe(target: &str) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (authority, path) = match target.strip_prefix("http://") {
+        Some(rest) => match rest.find('/') {
+            Some(i) => (&rest[..i], Some(&rest[i..])),
+            None => (rest, Some("/")),
+        },
+        None => (target.strip_prefix("tcp://").unwrap_or(target), None),
+    };
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .map_err(|e| format!("connect {authority}: {e}"))?;
+    let Some(path) = path else {
+        return Ok(format!("tcp {authority} accepts connections"));
+    };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| format!("send: {e}"))?;
+    let mut head = [0u8; 64];
+    let mut got = 0;
+    while got < 12 {
+        let n = stream
+            .read(&mut head[got..])
+            .await
+            .map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let line = String::from_utf8_lossy(&head[..got]);
+    match line.get(9..12).and_then(|s| s.parse::<u16>().ok()) {
+        Some(status) if line.starts_with("HTTP/1.") && (200..300).contains(&status) => {
+            Ok(format!("GET {target}: {status}"))
+        }
+        Some(status) => Err(format!("GET {target}: {status}")),
+        None => Err(format!("GET {target}: not an HTTP reply")),
     }
 }

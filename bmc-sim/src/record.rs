@@ -5,8 +5,10 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 
-/// How many requests each BMC remembers (oldest dropped first), so a long benchmark stays bounded.
+/// How many requests a BMC started with `SimBmc::start` remembers (oldest dropped first).
 pub const RECORD_LIMIT: usize = 4096;
+/// How many requests each BMC of a `Fleet` remembers, so a 1,000-BMC benchmark stays small.
+pub const FLEET_RECORD_LIMIT: usize = 64;
 
 /// One request as received.
 #[derive(Clone, Debug)]
@@ -32,15 +34,23 @@ impl RecordedRequest {
 }
 
 /// Bounded log of requests.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Recorder {
     inner: Mutex<VecDeque<RecordedRequest>>,
+    limit: usize,
 }
 
 impl Recorder {
+    pub(crate) fn with_limit(limit: usize) -> Recorder {
+        Recorder {
+            inner: Mutex::new(VecDeque::new()),
+            limit: limit.max(1),
+        }
+    }
+
     pub(crate) fn push(&self, req: RecordedRequest) {
         let mut q = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if q.len() >= RECORD_LIMIT {
+        if q.len() >= self.limit {
             q.pop_front();
         }
         q.push_back(req);

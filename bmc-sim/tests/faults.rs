@@ -70,8 +70,29 @@ async fn hang_makes_the_client_time_out() {
         .await
         .expect_err("must time out");
     assert!(err.is_timeout(), "{err:?}");
-    // Shutdown is not blocked by the hanging request.
+    // A hung request ends (connection dropped) when the fault is cleared.
+    let url = url_of(&h, ROOT);
+    let pending = tokio::spawn(async move { client().get(url).send().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    h.set_fault(Fault::None);
+    let res = pending.await.expect("join");
+    assert!(res.is_err(), "hung request is cut off, not answered");
+    assert_eq!(
+        client()
+            .get(url_of(&h, ROOT))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        200
+    );
+    // Shutdown is not blocked by a hanging request.
+    h.set_fault(Fault::Hang);
+    let url = url_of(&h, ROOT);
+    let pending = tokio::spawn(async move { client().get(url).send().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
     h.shutdown().await;
+    assert!(pending.await.expect("join").is_err());
 }
 
 #[tokio::test]
@@ -325,4 +346,89 @@ async fn shutdown_releases_the_port() {
     h.shutdown().await;
     let again = std::net::TcpListener::bind(addr);
     assert!(again.is_ok(), "port {addr} released");
+}
+
+#[tokio::test]
+async fn sessions_expire_on_timeout_and_on_demand() {
+    let h = start(Profile::OpenBmc).await;
+    let c = client();
+    let login = |c: reqwest::Client, url: String| async move {
+        let r = c
+            .post(format!("{url}/redfish/v1/SessionService/Sessions"))
+            .json(&json!({"UserName": "root", "Password": "calvin"}))
+            .send()
+            .await
+            .expect("login");
+        r.headers()
+            .get("x-auth-token")
+            .and_then(|v| v.to_str().ok())
+            .expect("token")
+            .to_string()
+    };
+    let systems = url_of(&h, "/redfish/v1/Systems");
+    // On demand (handle and control endpoint).
+    let token = login(c.clone(), h.url()).await;
+    assert_eq!(
+        c.get(&systems)
+            .header("X-Auth-Token", &token)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        200
+    );
+    h.expire_sessions();
+    assert_eq!(
+        c.get(&systems)
+            .header("X-Auth-Token", &token)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        401
+    );
+    let token = login(c.clone(), h.url()).await;
+    c.delete(url_of(&h, "/sim/sessions"))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(
+        c.get(&systems)
+            .header("X-Auth-Token", &token)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        401
+    );
+    // Idle timeout from SessionService.SessionTimeout.
+    let r = c
+        .patch(url_of(&h, "/redfish/v1/SessionService"))
+        .basic_auth("root", Some("calvin"))
+        .json(&json!({"SessionTimeout": 1}))
+        .send()
+        .await
+        .expect("patch");
+    assert!(r.status().is_success());
+    let token = login(c.clone(), h.url()).await;
+    assert_eq!(
+        c.get(&systems)
+            .header("X-Auth-Token", &token)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(
+        c.get(&systems)
+            .header("X-Auth-Token", &token)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        401
+    );
+    h.shutdown().await;
 }

@@ -187,8 +187,12 @@ impl Authenticator {
         let failed = || FrontendError::LoginFailed {
             uri: crate::sessions::SESSIONS_URI.to_owned(),
         };
+        // No stored password can be longer than the policy limit: skip argon2 for huge inputs.
+        let too_long = password.len() > 4 * crate::policy::PASSWORD_LENGTH_LIMIT as usize;
         let Some(account) = self.parts.store.account_by_username(username).await? else {
-            passwords::verify_async(password.to_owned(), self.parts.decoy_hash.clone()).await;
+            if !too_long {
+                passwords::verify_async(password.to_owned(), self.parts.decoy_hash.clone()).await;
+            }
             tracing::info!(user = %username, "authentication failed: no such account");
             return Err(failed());
         };
@@ -197,7 +201,9 @@ impl Authenticator {
             tracing::info!(user = %username, "authentication refused: account locked");
             return Err(failed());
         }
-        if !passwords::verify_async(password.to_owned(), account.password_hash.clone()).await {
+        if too_long
+            || !passwords::verify_async(password.to_owned(), account.password_hash.clone()).await
+        {
             self.count_failure(&account, now).await?;
             return Err(failed());
         }

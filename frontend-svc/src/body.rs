@@ -127,10 +127,13 @@ pub fn validate(
     mode: Mode,
 ) -> Result<(), FrontendError> {
     let mut problems = Vec::new();
-    if mode == Mode::Patch && body.is_empty() {
+    // OData annotations in a PATCH (a client echoing @odata.id or @odata.etag back) are not
+    // changes: ignored, and a body of nothing else is NoOperation (DSP0266).
+    let is_annotation = |name: &str| mode == Mode::Patch && name.starts_with("@odata.");
+    if mode == Mode::Patch && body.keys().all(|k| is_annotation(k)) {
         return Err(FrontendError::bad_request(Message::no_operation()));
     }
-    for (name, value) in body {
+    for (name, value) in body.iter().filter(|(k, _)| !is_annotation(k)) {
         match schema.fields.iter().find(|f| f.name == name) {
             Some(f) => {
                 let writable = match mode {
@@ -223,6 +226,15 @@ mod tests {
     }
 
     #[test]
+    fn odata_annotations_in_a_patch_are_ignored_and_alone_are_no_operation() {
+        let only = obj(json!({"@odata.id": "/y", "@odata.etag": "W/\"1\""}));
+        let got = ids(validate(&only, &SCHEMA, Mode::Patch).expect_err("no operation"));
+        assert_eq!(got, vec![("NoOperation".to_owned(), String::new())]);
+        let with_change = obj(json!({"@odata.id": "/y", "UserName": "bob"}));
+        assert!(validate(&with_change, &SCHEMA, Mode::Patch).is_ok());
+    }
+
+    #[test]
     fn every_problem_is_reported_with_its_property() {
         let body = obj(json!({
             "UserName": 5, "Password": 7, "Id": "x", "@odata.id": "/y", "Bogus": 1,
@@ -297,6 +309,7 @@ mod tests {
             headers,
             body: bytes::Bytes::from(body.to_owned()),
             peer: None,
+            client: Default::default(),
         }
     }
 

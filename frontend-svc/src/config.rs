@@ -39,6 +39,11 @@ pub struct BootstrapAdmin {
     /// `state_dir/initial-admin-password` (mode 0600); the account must then change it.
     #[serde(default)]
     pub password: Option<String>,
+    /// A file holding the password instead (a container secret such as
+    /// `/run/secrets/admin_password`); one trailing newline is ignored. [`FrontendConfig::load`]
+    /// reads it into `password`. At most one of `password` and `password_file`.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
 }
 
 impl Default for BootstrapAdmin {
@@ -46,6 +51,7 @@ impl Default for BootstrapAdmin {
         BootstrapAdmin {
             username: default_admin(),
             password: None,
+            password_file: None,
         }
     }
 }
@@ -74,9 +80,21 @@ impl FrontendConfig {
         file: Option<&std::path::Path>,
         env: &svc_common::Environment,
     ) -> Result<Self, ConfigError> {
-        let cfg: FrontendConfig = svc_common::load_section(file, "frontend", env)?;
+        let mut cfg: FrontendConfig = svc_common::load_section(file, "frontend", env)?;
         cfg.validate()?;
+        cfg.resolve_secret_files()?;
         Ok(cfg)
+    }
+
+    /// Reads `bootstrap_admin.password_file` into `bootstrap_admin.password`.
+    pub fn resolve_secret_files(&mut self) -> Result<(), ConfigError> {
+        let admin = &mut self.bootstrap_admin;
+        if let Some(path) = admin.password_file.take() {
+            let secret = svc_common::secret::read_secret_file(&path)
+                .map_err(|e| ConfigError::at("frontend.bootstrap_admin.password_file", e))?;
+            admin.password = Some(secret);
+        }
+        Ok(())
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -100,6 +118,16 @@ impl FrontendConfig {
                 "frontend.bootstrap_admin.username",
                 "must not be empty",
             ));
+        }
+        if self.bootstrap_admin.password.is_some() && self.bootstrap_admin.password_file.is_some() {
+            return Err(ConfigError::at(
+                "frontend.bootstrap_admin.password_file",
+                "set either password or password_file, not both",
+            ));
+        }
+        if let Some(path) = &self.bootstrap_admin.password_file {
+            svc_common::secret::check_secret_file(path)
+                .map_err(|e| ConfigError::at("frontend.bootstrap_admin.password_file", e))?;
         }
         if self.request_timeout_ms == 0 {
             return Err(ConfigError::at(
@@ -159,6 +187,17 @@ mod tests {
                 "frontend.request_timeout_ms",
             ),
             (
+                Box::new(|c| {
+                    c.bootstrap_admin.password = Some("x".into());
+                    c.bootstrap_admin.password_file = Some("/etc/hostname".into());
+                }),
+                "frontend.bootstrap_admin.password_file",
+            ),
+            (
+                Box::new(|c| c.bootstrap_admin.password_file = Some("/nonexistent/pw".into())),
+                "frontend.bootstrap_admin.password_file",
+            ),
+            (
                 Box::new(|c| c.max_body_bytes = 0),
                 "frontend.max_body_bytes",
             ),
@@ -169,5 +208,47 @@ mod tests {
             let e = c.validate().expect_err("rejected").to_string();
             assert!(e.contains(key), "{e}");
         }
+    }
+
+    #[test]
+    fn the_admin_password_can_come_from_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("admin_password");
+        std::fs::write(&secret, "s3cret-from-file\n").expect("write");
+        let file = dir.path().join("reddrum.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "[frontend]\n[frontend.bootstrap_admin]\npassword_file = \"{}\"\n",
+                secret.display()
+            ),
+        )
+        .expect("write");
+        let env = svc_common::Environment::default();
+        let cfg = FrontendConfig::load(Some(&file), &env).expect("loads");
+        assert_eq!(
+            cfg.bootstrap_admin.password.as_deref(),
+            Some("s3cret-from-file")
+        );
+        assert!(cfg.bootstrap_admin.password_file.is_none());
+        // Both, or an unreadable file, stop the start with the key named.
+        std::fs::write(
+            &file,
+            "[frontend]\n[frontend.bootstrap_admin]\npassword = \"a\"\npassword_file = \"/etc/hostname\"\n",
+        )
+        .expect("write");
+        let e = FrontendConfig::load(Some(&file), &env)
+            .expect_err("both")
+            .to_string();
+        assert!(e.contains("frontend.bootstrap_admin.password_file"), "{e}");
+        std::fs::write(
+            &file,
+            "[frontend]\n[frontend.bootstrap_admin]\npassword_file = \"/nonexistent/pw\"\n",
+        )
+        .expect("write");
+        let e = FrontendConfig::load(Some(&file), &env)
+            .expect_err("missing")
+            .to_string();
+        assert!(e.contains("frontend.bootstrap_admin.password_file"), "{e}");
     }
 }

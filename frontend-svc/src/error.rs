@@ -35,6 +35,12 @@ pub enum FrontendError {
     SessionLimit,
     #[error("precondition failed")]
     PreconditionFailed,
+    /// The request asked for an OData version the service does not speak (DSP0266: 412).
+    #[error("unsupported OData-Version")]
+    UnsupportedODataVersion,
+    /// A query parameter (`$...`) the resource does not support (DSP0266: 501).
+    #[error("query parameter {parameter} not supported")]
+    QueryUnsupported { parameter: String },
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -113,6 +119,14 @@ impl FrontendError {
             FrontendError::SessionLimit => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Message::session_limit_exceeded(),
+            ),
+            FrontendError::UnsupportedODataVersion => (
+                StatusCode::PRECONDITION_FAILED,
+                Message::header_invalid("OData-Version"),
+            ),
+            FrontendError::QueryUnsupported { parameter } => (
+                StatusCode::NOT_IMPLEMENTED,
+                Message::query_parameter_unsupported(parameter),
             ),
             FrontendError::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
@@ -262,6 +276,14 @@ mod tests {
                 "ResourceInUse",
             ),
             (FrontendError::PreconditionFailed, 412, "PreconditionFailed"),
+            (FrontendError::UnsupportedODataVersion, 412, "HeaderInvalid"),
+            (
+                FrontendError::QueryUnsupported {
+                    parameter: "$filter".into(),
+                },
+                501,
+                "QueryParameterUnsupported",
+            ),
             (FrontendError::PayloadTooLarge, 413, "PayloadTooLarge"),
             (FrontendError::UnsupportedMediaType, 415, "HeaderInvalid"),
             (

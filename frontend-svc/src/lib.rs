@@ -19,6 +19,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod forwarded;
 pub mod handlers;
 pub mod local;
 pub mod lockout;
@@ -64,6 +65,8 @@ pub struct AppState {
     /// administrator, duplicate names) sees no concurrent change.
     pub writes: tokio::sync::Mutex<()>,
     pub max_body_bytes: usize,
+    /// Peers whose X-Forwarded-* headers are believed ([`forwarded`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub shutting_down: AtomicBool,
 }
 
@@ -136,6 +139,7 @@ pub async fn run_with_clock(
         clock,
         writes: tokio::sync::Mutex::new(()),
         max_body_bytes: config.max_body_bytes,
+        trusted_proxies: config.trusted_proxies.clone(),
         shutting_down: AtomicBool::new(false),
     });
     let flag = state.clone();

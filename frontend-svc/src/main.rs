@@ -8,13 +8,41 @@ use svc_common::cli::Outcome;
 struct Args {
     /// TOML configuration file (its [frontend] section). Keys can be overridden by environment:
     /// REDDRUM__FRONTEND__<KEY>.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "REDDRUM_CONFIG")]
     config: Option<PathBuf>,
+    /// Probe a running instance and exit 0 if healthy, 1 if not (for container HEALTHCHECKs).
+    /// Without a value the address comes from the config; otherwise http://HOST:PORT/PATH (GET
+    /// answers 2xx) or tcp://HOST:PORT.
+    #[arg(long, value_name = "TARGET", num_args = 0..=1, default_missing_value = "")]
+    health_check: Option<String>,
+    /// Load and validate the configuration (password files included), then exit: 0 if it is
+    /// good, 2 with one line naming the key if not.
+    #[arg(long)]
+    check_config: bool,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    if args.check_config {
+        return svc_common::cli::check_config_main(
+            "frontend-svc",
+            args.config.as_deref(),
+            frontend_svc::Config::load,
+        );
+    }
+    if let Some(explicit) = &args.health_check {
+        let target = svc_common::cli::health_target(
+            args.config.as_deref(),
+            explicit,
+            frontend_svc::Config::load,
+            |c| {
+                let addr = svc_common::health::loopback_for(c.listen);
+                format!("http://{addr}/redfish/v1")
+            },
+        );
+        return svc_common::cli::health_main("frontend-svc", target).await;
+    }
     svc_common::cli::serve_main(
         "frontend-svc",
         args.config.as_deref(),

@@ -72,7 +72,12 @@ impl PrivilegeSet {
 
     /// True when every privilege of `other` is also in `self`.
     pub fn contains_all(&self, other: &PrivilegeSet) -> bool {
-        self.bits & other.bits == other.bits && other.oem.is_subset(&self.oem)
+        self.contains_standard(other) && other.oem.is_subset(&self.oem)
+    }
+
+    /// True when every standard privilege of `other` is also in `self` (OEM ones aside).
+    pub fn contains_standard(&self, other: &PrivilegeSet) -> bool {
+        self.bits & other.bits == other.bits
     }
 
     /// Standard privileges held, in schema order.
@@ -103,6 +108,9 @@ mod tests {
         let ro = PrivilegeSet::new(&[Privilege::Login, Privilege::ConfigureSelf], &[]);
         assert!(admin.contains_all(&ro));
         assert!(!ro.contains_all(&admin));
+        let plain = PrivilegeSet::new(&Privilege::ALL, &[]);
+        assert!(!plain.contains_all(&admin));
+        assert!(plain.contains_standard(&admin));
         assert!(admin.has_oem("OemPower"));
         assert_eq!(ro.standard(), [Privilege::Login, Privilege::ConfigureSelf]);
     }

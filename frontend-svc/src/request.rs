@@ -15,6 +15,8 @@ pub struct Request {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub peer: Option<SocketAddr>,
+    /// The client behind the peer: X-Forwarded-* believed only from `trusted_proxies`.
+    pub client: crate::forwarded::Client,
 }
 
 impl Request {

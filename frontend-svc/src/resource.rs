@@ -1,5 +1,6 @@
 //! Serving the frontend's own resources: the body with its ETag (header and `@odata.etag`, a hash
-//! of the representation), If-Match on writes, and the collection shape.
+//! of the representation) and its schema (`Link: <...>; rel=describedby`), If-Match on writes,
+//! and the collection shape.
 
 use crate::error::FrontendError;
 use crate::request::Request;
@@ -25,6 +26,13 @@ pub fn resource(status: StatusCode, mut body: Value) -> Response {
     let mut r = Response::json_value(status, &body);
     if let Ok(v) = HeaderValue::from_str(&tag) {
         r.header("etag", v);
+    }
+    if let Some(link) = body["@odata.type"]
+        .as_str()
+        .and_then(redfish::schemas::describedby_link)
+        .and_then(|l| HeaderValue::from_str(&l).ok())
+    {
+        r.header("link", link);
     }
     r
 }
@@ -86,6 +94,7 @@ mod tests {
             headers,
             body: bytes::Bytes::new(),
             peer: None,
+            client: Default::default(),
         }
     }
 
@@ -97,6 +106,11 @@ mod tests {
         assert_ne!(tag, etag_of(&json!({"A": 2})));
         let r = resource(StatusCode::OK, a.clone());
         assert_eq!(r.headers["etag"], tag.as_str());
+        let typed = resource(StatusCode::OK, json!({"@odata.type": "#Role.v1_2_0.Role"}));
+        assert_eq!(
+            typed.headers["link"],
+            "<http://redfish.dmtf.org/schemas/v1/Role.v1_2_0.json>; rel=describedby"
+        );
         let body: Value = serde_json::from_slice(&r.body).expect("json");
         assert_eq!(body["@odata.etag"], tag.as_str());
 

@@ -1,5 +1,6 @@
 //! Every request passes here, in this order:
-//! 1. `/redfish` and `/redfish/v1` (no authentication), and session login (POST to Sessions, no
+//! 1. `/redfish`, `/redfish/v1`, and GET/HEAD of `/redfish/v1/$metadata` and `/redfish/v1/odata`
+//!    (DSP0266: readable without authentication), and session login (POST to Sessions, no
 //!    authentication: it is how one authenticates).
 //! 2. Authentication (`X-Auth-Token` or Basic) of everything else below `/redfish/v1/`.
 //! 3. An account that must change its password may only read its own account, PATCH its own
@@ -18,7 +19,7 @@ use crate::auth::Principal;
 use crate::authz::Props;
 use crate::body;
 use crate::error::FrontendError;
-use crate::handlers::{proxy, service_root, sessions};
+use crate::handlers::{odata, proxy, service_root, sessions};
 use crate::local::Route;
 use crate::request::Request;
 use crate::response::Response;
@@ -43,6 +44,22 @@ pub async fn handle(state: &AppState, request: Request) -> Response {
 }
 
 const READ_ONLY: &str = "GET, HEAD";
+const SESSIONS_MEMBERS: &str = "/redfish/v1/SessionService/Sessions/Members";
+
+/// The frontend's own resources support no `$` query parameter: refused (DSP0266: 501) rather
+/// than silently ignored; other parameters are ignored as the specification asks.
+fn refuse_queries(request: &Request) -> Result<(), FrontendError> {
+    for pair in request.query.split('&').filter(|p| !p.is_empty()) {
+        let key = pair.split('=').next().unwrap_or("");
+        let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+        if key.starts_with('$') {
+            return Err(FrontendError::QueryUnsupported {
+                parameter: key.into_owned(),
+            });
+        }
+    }
+    Ok(())
+}
 
 fn read_only(method: &Method) -> Result<(), FrontendError> {
     if method == Method::GET || method == Method::HEAD {
@@ -56,6 +73,12 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
     if state.shutting_down.load(Ordering::Relaxed) {
         return Err(FrontendError::ShuttingDown);
     }
+    if request
+        .header("odata-version")
+        .is_some_and(|v| v.trim() != redfish::odata::ODATA_VERSION_VALUE)
+    {
+        return Err(FrontendError::UnsupportedODataVersion);
+    }
     match request.route_path() {
         "/redfish" => {
             read_only(&request.method)?;
@@ -65,8 +88,17 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
             read_only(&request.method)?;
             Ok(service_root::service_root(state).await)
         }
-        crate::sessions::SESSIONS_URI if request.method == Method::POST => {
+        // DSP0266: a POST to a collection's Members property is a POST to the collection.
+        crate::sessions::SESSIONS_URI | SESSIONS_MEMBERS if request.method == Method::POST => {
             sessions::login(state, &request).await
+        }
+        "/redfish/v1/$metadata" => {
+            read_only(&request.method)?;
+            Ok(odata::metadata())
+        }
+        "/redfish/v1/odata" => {
+            read_only(&request.method)?;
+            Ok(odata::service_document(state).await)
         }
         p if p.starts_with("/redfish/v1/") => authorized(state, request).await,
         _ => Err(FrontendError::NotFound {
@@ -108,7 +140,10 @@ async fn authorized(state: &AppState, request: Request) -> Result<Response, Fron
         return Err(FrontendError::Forbidden);
     }
     match local {
-        Some(route) => route.serve(state, &request, &principal).await,
+        Some(route) => {
+            refuse_queries(&request)?;
+            route.serve(state, &request, &principal).await
+        }
         None => proxy::proxy(state, request, &principal).await,
     }
 }

@@ -11,6 +11,7 @@ use http::{HeaderMap, Method};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tracing::Instrument;
 use warp::Filter;
 
 pub fn filter(
@@ -33,6 +34,7 @@ pub fn filter(
                 let state = state.clone();
                 async move {
                     let id = request_id(&headers);
+                    let client = crate::forwarded::client(peer, &headers, &state.trusted_proxies);
                     let response = match read_body(body, &headers, state.max_body_bytes).await {
                         Ok(body) => {
                             let request = Request {
@@ -43,8 +45,16 @@ pub fn filter(
                                 headers,
                                 body,
                                 peer,
+                                client,
                             };
-                            crate::router::handle(&state, request).await
+                            let span = tracing::info_span!(
+                                "client",
+                                addr = %client.addr.map(|a| a.to_string()).unwrap_or_default(),
+                                scheme = client.scheme(),
+                            );
+                            crate::router::handle(&state, request)
+                                .instrument(span)
+                                .await
                         }
                         Err(e) => e.into_response().finish(&id, false),
                     };

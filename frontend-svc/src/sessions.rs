@@ -243,23 +243,20 @@ impl Sessions {
         Ok(true)
     }
 
-    /// Ends every session of an account except `keep` (the caller's own, when it changes its
-    /// own password). Returns how many ended.
-    pub async fn end_for_account(
-        &self,
-        account_id: i64,
-        keep: Option<&str>,
-    ) -> Result<usize, FrontendError> {
-        let ids: Vec<String> = self
-            .table()
+    /// Drops from memory every session of an account except `keep`, after the store removed
+    /// them in the same transaction as the account change that ended them. Returns how many.
+    pub fn forget_account(&self, account_id: i64, keep: Option<&str>) -> usize {
+        let mut table = self.table();
+        let ids: Vec<String> = table
             .by_hash
             .values()
             .filter(|e| e.info.account_id == account_id && Some(e.info.id.as_str()) != keep)
             .map(|e| e.info.id.clone())
             .collect();
-        let n = ids.len();
-        self.delete_many(ids).await?;
-        Ok(n)
+        for id in &ids {
+            table.remove(id);
+        }
+        ids.len()
     }
 
     /// Store first: a session the store still holds must not vanish from memory only.
@@ -380,16 +377,15 @@ mod tests {
             found.map(|i| (i.id, i.context)),
             Some((a.id.clone(), Some("ctx".into())))
         );
-        assert_eq!(
-            again
-                .end_for_account(account, Some(&a.id))
-                .await
-                .expect("end"),
-            1
-        );
+        assert_eq!(again.forget_account(account, Some(&a.id)), 1);
         assert!(again.get(&b.id, 60_000).is_none());
         assert!(again.delete(&a.id).await.expect("delete"));
         assert!(!again.delete(&a.id).await.expect("delete"));
-        assert!(store.sessions().await.expect("rows").is_empty());
+        // Forgetting is memory-only: the account change that ends sessions deletes their rows.
+        let rows = store.sessions().await.expect("rows");
+        assert_eq!(
+            rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            [b.id.as_str()]
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! - [`collections`]: the sorted table of top-level collections whose members are aggregated.
 //! - [`path`]: classify an aggregate path (service root, collection, member of a BMC, passthrough).
 //! - [`ids`]: BMC id validation and `<bmcId>-<memberId>` prefixing.
+//! - [`schemas`]: the embedded DMTF schema catalog: `$metadata`, describedby links.
 //! - [`rewrite`]: the localizer: BMC URIs to aggregate URIs in bodies and headers, and back.
 
 pub mod collections;
@@ -18,3 +19,5 @@ pub mod messages;
 pub mod odata;
 pub mod path;
 pub mod rewrite;
+pub mod schemas;
+pub mod time;

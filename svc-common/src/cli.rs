@@ -62,3 +62,51 @@ where
         }
     }
 }
+
+/// The target of `--health-check [TARGET]`: TARGET when given, else what `default_target` derives
+/// from the service's own config (file plus environment, as the service itself would load it), so
+/// one `HEALTHCHECK` line keeps working whatever port the operator configures.
+pub fn health_target<C, L>(
+    config_file: Option<&Path>,
+    explicit: &str,
+    load: L,
+    default_target: fn(&C) -> String,
+) -> Result<String, String>
+where
+    L: FnOnce(Option<&Path>, &crate::Environment) -> Result<C, crate::ConfigError>,
+{
+    if !explicit.is_empty() {
+        return Ok(explicit.to_owned());
+    }
+    let env = crate::Environment::from_process();
+    load(config_file, &env)
+        .map(|c| default_target(&c))
+        .map_err(|e| e.to_string())
+}
+
+/// Runs an http:// or tcp:// health probe and reports it (exit 0 healthy, 1 not).
+pub async fn health_main(name: &str, target: Result<String, String>) -> ExitCode {
+    let outcome = match target.and_then(|t| crate::health::Target::parse(&t)) {
+        Ok(t) => crate::health::probe(&t).await,
+        Err(e) => Err(e),
+    };
+    crate::health::report(name, outcome)
+}
+
+/// `--check-config`: loads and validates the config (file plus environment, password files
+/// included) exactly as the service would at start, prints one line, exits 0 or 2.
+pub fn check_config_main<C, L>(name: &str, config_file: Option<&Path>, load: L) -> ExitCode
+where
+    L: FnOnce(Option<&Path>, &crate::Environment) -> Result<C, crate::ConfigError>,
+{
+    match load(config_file, &crate::Environment::from_process()) {
+        Ok(_) => {
+            println!("{name}: configuration OK");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -2,6 +2,8 @@
 //! this: libraries take typed config and listeners, so tests run many stacks in one process.
 
 pub mod cli;
+pub mod health;
+pub mod secret;
 pub mod settings;
 pub mod signals;
 pub mod telemetry;

@@ -3,12 +3,15 @@
 //! Many stacks can run at once, so tests run in parallel.
 
 use bmc_sim::{BmcOptions, Profile, SimBmc, SimHandle};
+use frontend_svc::clock::{Clock, SystemClock};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use bmc_sim;
+pub use frontend_svc::clock::ManualClock;
 
 pub const ADMIN_USER: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "testkit-admin-pw";
@@ -55,6 +58,11 @@ impl Service {
         let _ = self.stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
     }
+
+    /// Stops a service started with [`start_frontend`] or [`start_aggregator`].
+    pub async fn shutdown(self) {
+        self.stop().await;
+    }
 }
 
 pub struct Stack {
@@ -68,6 +76,8 @@ pub struct Stack {
     frontend: Option<Service>,
     aggregator: Option<Service>,
     options: StackOptions,
+    /// The frontend's clock, kept across restarts (None = the real clock).
+    frontend_clock: Option<Arc<dyn Clock>>,
 }
 
 /// A configuration for the aggregator pointing at `sims`.
@@ -119,6 +129,16 @@ pub fn frontend_config(state_dir: &std::path::Path, agg_endpoint: &str) -> front
 
 impl Stack {
     pub async fn start(options: StackOptions) -> Stack {
+        Self::start_inner(options, None).await
+    }
+
+    /// Like [`Stack::start`], with the frontend on a clock the test moves (session timeouts and
+    /// lockouts expire when the test advances it; the same clock survives `restart_services`).
+    pub async fn start_with_clock(options: StackOptions, clock: Arc<ManualClock>) -> Stack {
+        Self::start_inner(options, Some(clock)).await
+    }
+
+    async fn start_inner(options: StackOptions, frontend_clock: Option<Arc<dyn Clock>>) -> Stack {
         let mut sims = Vec::new();
         for (id, profile) in &options.bmcs {
             let mut o = BmcOptions::new(id, *profile);
@@ -129,8 +149,13 @@ impl Stack {
         let frontend_state = tempfile::tempdir().expect("tempdir");
         let (aggregator, agg_endpoint) =
             start_aggregator(aggregator_config(&sims, aggregator_state.path(), &options)).await;
-        let (frontend, base) =
-            start_frontend(frontend_config(frontend_state.path(), &agg_endpoint)).await;
+        let (frontend, base) = start_frontend_with_clock(
+            frontend_config(frontend_state.path(), &agg_endpoint),
+            frontend_clock
+                .clone()
+                .unwrap_or_else(|| Arc::new(SystemClock)),
+        )
+        .await;
         Stack {
             base,
             sims,
@@ -144,6 +169,7 @@ impl Stack {
             frontend: Some(frontend),
             aggregator: Some(aggregator),
             options,
+            frontend_clock,
         }
     }
 
@@ -209,8 +235,13 @@ impl Stack {
             &self.options,
         ))
         .await;
-        let (frontend, base) =
-            start_frontend(frontend_config(self.frontend_state.path(), &agg_endpoint)).await;
+        let (frontend, base) = start_frontend_with_clock(
+            frontend_config(self.frontend_state.path(), &agg_endpoint),
+            self.frontend_clock
+                .clone()
+                .unwrap_or_else(|| Arc::new(SystemClock)),
+        )
+        .await;
         self.aggregator = Some(aggregator);
         self.frontend = Some(frontend);
         self.agg_endpoint = agg_endpoint;
@@ -248,13 +279,26 @@ pub async fn start_aggregator(config: aggregator_svc::Config) -> (Service, Strin
 }
 
 pub async fn start_frontend(config: frontend_svc::Config) -> (Service, String) {
+    start_frontend_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// [`start_frontend`] on a given clock.
+pub async fn start_frontend_with_clock(
+    config: frontend_svc::Config,
+    clock: Arc<dyn Clock>,
+) -> (Service, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
-        if let Err(e) = frontend_svc::run(config, listener, async {
-            let _ = rx.await;
-        })
+        if let Err(e) = frontend_svc::run_with_clock(
+            config,
+            listener,
+            async {
+                let _ = rx.await;
+            },
+            clock,
+        )
         .await
         {
             panic!("frontend-svc failed: {e}");
@@ -334,4 +378,139 @@ fn skip_in_crawl(path: &str) -> bool {
         || path.ends_with("/odata")
         || path.contains("/JsonSchemas/")
         || path.contains("/TaskMonitors/")
+}
+
+/// A frontend configuration without a bootstrap password: the service generates one, writes it to
+/// `state_dir/initial-admin-password` and requires it to be changed at first use.
+pub fn frontend_config_generated_password(
+    state_dir: &std::path::Path,
+    agg_endpoint: &str,
+) -> frontend_svc::Config {
+    toml_config(&format!(
+        "listen = \"127.0.0.1:0\"\naggregator_endpoint = \"{agg_endpoint}\"\nstate_dir = \"{}\"\n[bootstrap_admin]\nusername = \"{ADMIN_USER}\"\n",
+        state_dir.display()
+    ))
+}
+
+impl Stack {
+    /// A request with HTTP Basic credentials.
+    pub fn as_user(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        user: &str,
+        password: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .basic_auth(user, Some(password))
+    }
+
+    /// A request with a session token.
+    pub fn with_token(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("X-Auth-Token", token)
+    }
+
+    /// Creates an account as the administrator; panics unless the service answers 201.
+    pub async fn create_account(&self, user: &str, password: &str, role: &str) -> String {
+        let r = self
+            .admin(reqwest::Method::POST, "/redfish/v1/AccountService/Accounts")
+            .json(&serde_json::json!({"UserName": user, "Password": password, "RoleId": role}))
+            .send()
+            .await
+            .expect("create account");
+        let status = r.status();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = r.text().await.unwrap_or_default();
+        assert_eq!(status, 201, "creating {user}: {body}");
+        location.expect("Location of the new account")
+    }
+
+    /// Opens a session: (token, session URI).
+    pub async fn login(&self, user: &str, password: &str) -> (String, String) {
+        let r = self
+            .client
+            .post(self.url("/redfish/v1/SessionService/Sessions"))
+            .json(&serde_json::json!({"UserName": user, "Password": password}))
+            .send()
+            .await
+            .expect("login");
+        let status = r.status();
+        let header = |n: &str| {
+            r.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (token, location) = (header("x-auth-token"), header("location"));
+        let body = r.text().await.unwrap_or_default();
+        assert_eq!(status, 201, "login of {user}: {body}");
+        (token.expect("X-Auth-Token"), location.expect("Location"))
+    }
+}
+
+/// A response read whole: status, headers and the body as JSON (Null when not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl Reply {
+    /// The first `@Message.ExtendedInfo` MessageId of an error body without the registry
+    /// version (`Base.1.22.PropertyUnknown` -> `PropertyUnknown`), or "" when there is none.
+    pub fn message(&self) -> &str {
+        self.body["error"]["@Message.ExtendedInfo"][0]["MessageId"]
+            .as_str()
+            .map(|id| id.rsplit('.').next().unwrap_or(id))
+            .unwrap_or("")
+    }
+
+    /// Every `(MessageId without version, first RelatedProperty)` of an error body.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        self.body["error"]["@Message.ExtendedInfo"]
+            .as_array()
+            .map(|infos| {
+                infos
+                    .iter()
+                    .map(|i| {
+                        let id = i["MessageId"].as_str().unwrap_or("");
+                        (
+                            id.rsplit('.').next().unwrap_or(id).to_owned(),
+                            i["RelatedProperties"][0].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends a request and reads the whole reply.
+pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+    let r = request.send().await.expect("request");
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let bytes = r.bytes().await.unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    }
 }

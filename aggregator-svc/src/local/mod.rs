@@ -108,3 +108,12 @@ const READ_ONLY: &str = "GET, HEAD";
 pub fn service_root_links() -> &'static [(&'static str, &'static str)] {
     services::ROOT_LINKS
 }
+
+/// The current time as Redfish wants it.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    redfish::time::format_utc(i64::try_from(secs).unwrap_or(i64::MAX))
+}

@@ -36,6 +36,7 @@ pub fn json(exchange: &Exchange, body: &Value, allow: &'static str) -> Result<Re
     if let Ok(tag) = HeaderValue::from_str(&etag(body)) {
         reply.headers.push((http::header::ETAG, tag));
     }
+    reply.headers.extend(crate::exchange::describedby(body));
     Ok(reply)
 }
 

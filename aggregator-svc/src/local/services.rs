@@ -6,7 +6,7 @@ use crate::inventory::Inventory;
 use serde_json::{Value, json};
 
 pub const ROOT_LINKS: &[(&str, &str)] = &[
-    // ServiceRoot names its TaskService link `Tasks`.
+    // ServiceRoot names the TaskService link "Tasks".
     ("Tasks", "/redfish/v1/TaskService"),
     ("UpdateService", "/redfish/v1/UpdateService"),
 ];
@@ -32,6 +32,7 @@ pub fn singleton(_inventory: &Inventory, path: &str) -> Option<Value> {
             "Description": "Tasks of every server in the rack, merged.",
             "ServiceEnabled": true,
             "CompletedTaskOverWritePolicy": "Oldest",
+            "DateTime": crate::local::now_rfc3339(),
             "LifeCycleEventOnTaskStateChange": false,
             "Status": {"State": "Enabled", "Health": "OK"},
             "Tasks": {"@odata.id": "/redfish/v1/TaskService/Tasks"},

@@ -59,8 +59,13 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
     match &fault {
         Fault::Down => return Err(io::Error::other("simulated BMC is down")),
         Fault::Hang => {
-            bmc.cancel.cancelled().await;
-            return Err(io::Error::other("simulated BMC hang ended by shutdown"));
+            // Never answers; the connection is dropped when the fault changes or on shutdown.
+            let mut changes = bmc.fault_changes.subscribe();
+            tokio::select! {
+                _ = changes.changed() => {}
+                _ = bmc.cancel.cancelled() => {}
+            }
+            return Err(io::Error::other("simulated hang ended"));
         }
         Fault::Delay {
             fixed_ms,
@@ -89,5 +94,12 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
     );
     // Handlers are synchronous and short; they may spawn owned tasks (events, task timers).
     let reply = redfish::handle(&bmc, &req);
+    tracing::debug!(
+        bmc = %bmc.id,
+        method = %req.method,
+        path = %req.path,
+        status = reply.status.as_u16(),
+        "request"
+    );
     Ok(faults::shape(&bmc, &fault, reply))
 }

@@ -80,7 +80,14 @@ fn login(st: &mut BmcState, req: &Req) -> HResult {
     st.store
         .put(&path, accounts::session(&id, &user), SESSION_CAPS);
     st.store.add_member(SESSIONS, &path);
-    st.sessions.insert(token.clone(), Session { id, user });
+    st.sessions.insert(
+        token.clone(),
+        Session {
+            id,
+            user,
+            last_used: tokio::time::Instant::now(),
+        },
+    );
     Ok(created(st, &path).with_header(http::HeaderName::from_static("x-auth-token"), &token))
 }
 

@@ -127,6 +127,8 @@ fn apply_level(
                     value: new.as_str().map_or_else(|| new.to_string(), str::to_string),
                     prop: ptr,
                 });
+            } else if let (Value::Array(cur), Value::Array(items)) = (&mut *current, new) {
+                patch_array(cur, items);
             } else {
                 *current = new.clone();
             }
@@ -139,6 +141,25 @@ fn apply_level(
             _ => errors.push(ApiError::PropertyNotWritable(ptr)),
         }
     }
+}
+
+/// DSP0266 array PATCH: `{}` leaves an element unchanged, `null` removes it, any other value
+/// replaces it; elements past the end of the request are kept.
+fn patch_array(current: &mut Vec<Value>, items: &[Value]) {
+    let mut next = Vec::with_capacity(current.len().max(items.len()));
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::Null => {}
+            Value::Object(o) if o.is_empty() => {
+                if let Some(old) = current.get(i) {
+                    next.push(old.clone());
+                }
+            }
+            other => next.push(other.clone()),
+        }
+    }
+    next.extend(current.iter().skip(items.len()).cloned());
+    *current = next;
 }
 
 fn same_type(current: &Value, new: &Value) -> bool {
@@ -162,5 +183,21 @@ pub(crate) fn patch_reply(profile: Profile, body: &Value) -> Reply {
             StatusCode::OK,
             &json!({ "@Message.ExtendedInfo": [message_entry(BaseMessage::Success, &[])] }),
         ),
+    }
+}
+
+#[cfg(test)]
+mod array_tests {
+    use super::patch_array;
+    use serde_json::json;
+
+    #[test]
+    fn array_patch_follows_dsp0266() {
+        let mut a = vec![json!("a"), json!("b"), json!("c")];
+        patch_array(&mut a, &[json!({}), json!("x"), json!(null)]);
+        assert_eq!(a, vec![json!("a"), json!("x")]);
+        let mut b = vec![json!("a"), json!("b")];
+        patch_array(&mut b, &[json!("z")]);
+        assert_eq!(b, vec![json!("z"), json!("b")]);
     }
 }

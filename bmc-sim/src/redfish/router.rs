@@ -79,7 +79,7 @@ fn route(bmc: &Arc<Bmc>, req: &Req) -> HResult {
     }
     let mut st = bmc.state();
     if !auth::is_open(&req.method, &req.path) {
-        auth::authenticate(&st, &req.headers).map_err(|e| vec![e])?;
+        auth::authenticate(&mut st, &req.headers).map_err(|e| vec![e])?;
     }
     match req.path.as_str() {
         "/redfish/v1/$metadata" => {

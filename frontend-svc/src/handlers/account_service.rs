@@ -57,6 +57,7 @@ pub fn representation(p: &AccountPolicy) -> Value {
         "Status": {"State": "Enabled", "Health": "OK"},
         "ServiceEnabled": true,
         "LocalAccountAuth": "Enabled",
+        "SupportedAccountTypes": ["Redfish"],
         "MinPasswordLength": p.min_password_length,
         "MaxPasswordLength": p.max_password_length,
         "AccountLockoutThreshold": p.lockout_threshold,

@@ -13,7 +13,7 @@ use crate::request::Request;
 use crate::resource::{check_if_match, collection, created, resource};
 use crate::response::Response;
 use crate::roles::role_uri;
-use crate::store::{AccountChange, AccountRow, NewAccount};
+use crate::store::{AccountChange, AccountRow, EndSessions, NewAccount};
 use http::StatusCode;
 use redfish::messages::Message;
 use serde_json::{Map, Value, json};
@@ -79,7 +79,10 @@ pub async fn list(state: &AppState, principal: &Principal) -> Result<Response, F
 
 /// The account id in a member path; anything else is not an account.
 pub fn parse_id(id: &str) -> Option<i64> {
-    id.parse::<i64>().ok().filter(|n| *n > 0)
+    // Canonical form only: "01" or "+1" is not account 1.
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0 && n.to_string() == id)
 }
 
 async fn load(state: &AppState, id: &str) -> Result<AccountRow, FrontendError> {
@@ -124,8 +127,9 @@ fn check_password(state: &AppState, password: &str, problems: &mut Vec<(Message,
     }
 }
 
-/// The role must exist, and the caller must hold every privilege it grants (ConfigureUsers
-/// alone cannot mint an Administrator).
+/// The role must exist, and the caller must hold every standard privilege it grants
+/// (ConfigureUsers alone cannot mint an Administrator). OEM privileges are labels the registry
+/// never requires, so they are not compared.
 fn check_role(
     state: &AppState,
     principal: &Principal,
@@ -137,7 +141,7 @@ fn check_role(
             Message::property_value_not_in_list(role_id, "RoleId"),
             "RoleId",
         )),
-        Some(role) if !principal.privileges.contains_all(&role.privileges()) => {
+        Some(role) if !principal.privileges.contains_standard(&role.privileges()) => {
             return Err(FrontendError::Forbidden);
         }
         Some(_) => {}
@@ -256,15 +260,34 @@ pub async fn patch(
     check_if_match(request, &representation(&before, now))?;
     let by_self = before.id == principal.account_id;
     let new_password = password_hash.is_some();
+    let enabled = body::boolean(&body, "Enabled");
+    // Disabled, or a password someone else set: every session ends. The user's own new
+    // password: its other sessions end, the one it used (if any) stays.
+    let end_sessions = if !enabled.unwrap_or(before.enabled) || (new_password && !by_self) {
+        EndSessions::All
+    } else if new_password {
+        principal
+            .session_id
+            .clone()
+            .map_or(EndSessions::All, EndSessions::AllExcept)
+    } else {
+        EndSessions::None
+    };
+    let keep = match &end_sessions {
+        EndSessions::AllExcept(id) => Some(id.clone()),
+        _ => None,
+    };
+    let ends = end_sessions != EndSessions::None;
     let change = AccountChange {
         username: body::string(&body, "UserName").map(str::to_owned),
         password_hash,
         role_id: body::string(&body, "RoleId").map(str::to_owned),
-        enabled: body::boolean(&body, "Enabled"),
+        enabled,
         unlock: body::boolean(&body, "Locked") == Some(false),
         // Setting one's own password satisfies PasswordChangeRequired.
         password_change_required: body::boolean(&body, "PasswordChangeRequired")
             .or((new_password && by_self).then_some(false)),
+        end_sessions,
     };
     let unlock = change.unlock;
     let after = state.store.update_account(before.id, change).await?;
@@ -272,13 +295,8 @@ pub async fn patch(
     if unlock {
         state.auth.forgive(after.id);
     }
-    let ended = if !after.enabled || (new_password && !by_self) {
-        state.sessions.end_for_account(after.id, None).await?
-    } else if new_password {
-        state
-            .sessions
-            .end_for_account(after.id, principal.session_id.as_deref())
-            .await?
+    let ended = if ends {
+        state.sessions.forget_account(after.id, keep.as_deref())
     } else {
         0
     };
@@ -301,10 +319,11 @@ pub async fn delete(
     let _writes = state.writes.lock().await;
     let before = load(state, id).await?;
     check_if_match(request, &representation(&before, state.clock.now_ms()))?;
+    // The account's sessions go with it in the same transaction (foreign key cascade).
     let gone = state.store.delete_account(before.id).await?;
     state.auth.invalidate();
     state.auth.forgive(gone.id);
-    state.sessions.end_for_account(gone.id, None).await?;
+    state.sessions.forget_account(gone.id, None);
     tracing::info!(by = %principal.username, user = %gone.username, "account deleted");
     Ok(Response::new(StatusCode::NO_CONTENT, bytes::Bytes::new()))
 }
@@ -312,4 +331,17 @@ pub async fn delete(
 /// For the privilege check: the account a member path names is the caller's own.
 pub fn is_own(id: &str, principal: &Principal) -> bool {
     parse_id(id) == Some(principal.account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_canonical_ids_name_accounts() {
+        assert_eq!(parse_id("7"), Some(7));
+        for bad in ["0", "-1", "07", "+7", "7 ", "x", ""] {
+            assert_eq!(parse_id(bad), None, "{bad:?}");
+        }
+    }
 }

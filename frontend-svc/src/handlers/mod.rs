@@ -7,6 +7,7 @@
 
 pub mod account_service;
 pub mod accounts;
+pub mod odata;
 pub mod proxy;
 pub mod roles;
 pub mod service_root;

@@ -2,30 +2,61 @@
 
 use crate::AppState;
 use crate::response::Response;
-use http::StatusCode;
+use http::{HeaderValue, StatusCode};
 use redfish::odata::REDFISH_VERSION;
 use serde_json::{Map, Value, json};
 
 pub fn versions() -> Response {
-    Response::json_value(StatusCode::OK, &json!({"v1": "/redfish/v1/"}))
+    let mut r = Response::json_value(StatusCode::OK, &json!({"v1": "/redfish/v1/"}));
+    r.header("allow", HeaderValue::from_static("GET, HEAD"));
+    r
+}
+
+const ODATA_TYPE: &str = "#ServiceRoot.v1_17_0.ServiceRoot";
+
+/// What the aggregate supports of DSP0266's query parameters and protocol options: `$top` and
+/// `$skip` on the merged collections only, so none is advertised service-wide.
+fn protocol_features() -> Value {
+    json!({
+        "ExcerptQuery": false,
+        "ExpandQuery": {"ExpandAll": false, "Levels": false, "Links": false, "NoLinks": false},
+        "FilterQuery": false,
+        "OnlyMemberQuery": false,
+        "SelectQuery": false,
+        "DeepOperations": {"DeepPATCH": false, "DeepPOST": false},
+    })
 }
 
 /// The ServiceRoot: the frontend's own services plus what the aggregator serves. If the aggregator
 /// is down the root is still served (it must be, unauthenticated), with the frontend's links only.
 pub async fn service_root(state: &AppState) -> Response {
+    let root = root_document(state).await;
+    let mut r = Response::json_value(StatusCode::OK, &root);
+    r.header("allow", HeaderValue::from_static("GET, HEAD"));
+    if let Some(link) =
+        redfish::schemas::describedby_link(ODATA_TYPE).and_then(|l| HeaderValue::from_str(&l).ok())
+    {
+        r.header("link", link);
+    }
+    r
+}
+
+/// The ServiceRoot document (also the source of the OData service document).
+pub async fn root_document(state: &AppState) -> Value {
     let described = state.agg.describe().await.ok();
     let mut root = json!({
         "@odata.id": "/redfish/v1",
-        "@odata.type": "#ServiceRoot.v1_17_0.ServiceRoot",
+        "@odata.type": ODATA_TYPE,
         "Id": "RootService",
         "Name": "RedDrum Rack Aggregator",
         "RedfishVersion": REDFISH_VERSION,
         "Product": "RedDrum Aggregator",
         "Vendor": "RedDrum",
+        "ProtocolFeaturesSupported": protocol_features(),
         "Links": {},
     });
     let Some(obj) = root.as_object_mut() else {
-        return Response::json_value(StatusCode::OK, &root);
+        return root;
     };
     if let Some(d) = &described {
         if !d.service_uuid.is_empty() {
@@ -36,7 +67,7 @@ pub async fn service_root(state: &AppState) -> Response {
         }
     }
     add_local_links(obj, state);
-    Response::json_value(StatusCode::OK, &root)
+    root
 }
 
 /// Links to services the frontend itself owns.

@@ -76,7 +76,7 @@ pub async fn login(state: &AppState, request: &Request) -> Result<Response, Fron
         .sessions
         .create(
             account.id,
-            request.peer.map(|p| p.ip().to_string()),
+            request.client.addr.map(|ip| ip.to_string()),
             context,
             session_timeout_ms(&state.policies),
         )

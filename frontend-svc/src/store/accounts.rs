@@ -53,6 +53,17 @@ pub struct AccountChange {
     pub enabled: Option<bool>,
     pub unlock: bool,
     pub password_change_required: Option<bool>,
+    /// Sessions of the account the change ends, in the same transaction.
+    pub end_sessions: EndSessions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EndSessions {
+    #[default]
+    None,
+    All,
+    /// All but this one (the caller's, when it changes its own password).
+    AllExcept(String),
 }
 
 const COLUMNS: &str = "id, username, password_hash, role_id, enabled, locked, locked_until, \
@@ -215,6 +226,16 @@ impl Store {
                     params![p, id],
                 )?;
             }
+            match &change.end_sessions {
+                EndSessions::None => 0,
+                EndSessions::All => {
+                    tx.execute("DELETE FROM sessions WHERE account_id = ?1", params![id])?
+                }
+                EndSessions::AllExcept(keep) => tx.execute(
+                    "DELETE FROM sessions WHERE account_id = ?1 AND id != ?2",
+                    params![id, keep],
+                )?,
+            };
             let was_admin = before.enabled && before.role_id == ADMINISTRATOR;
             if was_admin && enabled_admins(&tx)? == 0 {
                 let (property, value) = match &change.role_id {
@@ -358,6 +379,72 @@ mod tests {
             .expect("disable");
         assert!(!row.enabled);
         store.delete_account(admin).await.expect("delete");
+    }
+
+    #[tokio::test]
+    async fn ending_sessions_is_part_of_the_account_change() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let admin = store
+            .insert_account(new("admin", ADMINISTRATOR))
+            .await
+            .expect("admin");
+        for (id, hash) in [("s1", [1u8; 32]), ("s2", [2u8; 32])] {
+            store
+                .insert_session(crate::store::SessionRow {
+                    id: id.into(),
+                    token_hash: hash,
+                    account_id: admin,
+                    created_ms: 0,
+                    last_used_ms: 0,
+                    client_ip: None,
+                    context: None,
+                })
+                .await
+                .expect("session");
+        }
+        let ids = |store: Store| async move {
+            let mut v: Vec<String> = store
+                .sessions()
+                .await
+                .expect("rows")
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            v.sort();
+            v
+        };
+        // A refused change ends nothing.
+        store
+            .update_account(
+                admin,
+                AccountChange {
+                    enabled: Some(false),
+                    end_sessions: EndSessions::All,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect_err("last admin");
+        assert_eq!(ids(store.clone()).await, ["s1", "s2"]);
+        store
+            .update_account(
+                admin,
+                AccountChange {
+                    password_hash: Some("h2".into()),
+                    end_sessions: EndSessions::AllExcept("s2".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("change");
+        assert_eq!(ids(store.clone()).await, ["s2"]);
+        store
+            .insert_account(new("other", ADMINISTRATOR))
+            .await
+            .expect("other");
+        store.delete_account(admin).await.expect("delete");
+        assert!(ids(store.clone()).await.is_empty());
     }
 
     #[test]

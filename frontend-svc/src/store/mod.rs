@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-pub use accounts::{AccountChange, AccountRow, NewAccount};
+pub use accounts::{AccountChange, AccountRow, EndSessions, NewAccount};
 pub use roles::RoleRow;
 pub use sessions::SessionRow;
 

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Reads the DMTF validators' reports and decides pass/fail for an aggregate.
+
+  validator_report.py service  LOGDIR                       -> counts from the Service Validator
+  validator_report.py protocol REPORTDIR                    -> counts from the Protocol Validator
+  validator_report.py interop  PROFILE AGG_LOGDIR [DIRECT_LOGDIR]
+
+Interop judging (see README "Conformance"): a profile applies to every resource of a type, so
+  * failures on the aggregate's own resources (and service-wide checks) always count;
+  * failures on aggregated BMC resources count only where the same bmc-sim, validated directly,
+    passes (the aggregate must do exactly as well as the BMC itself); for the Rack Manager profile
+    they do not apply at all (its requirements describe the rack manager, not the servers);
+  * KNOWN_PROFILE_DEFECTS lists requirements no service can meet, each with its reason.
+Prints one summary line per tool: `<tool>: N passed, N failed, N warned` and the failures, and
+exits 1 when anything counts as failed.
+"""
+import csv, glob, json, os, re, sys
+
+AGGREGATED = re.compile(r"/redfish/v1/(?:.*/)?s\d+-|/redfish/v1/Oem/RedDrum/Bmcs/")
+KNOWN_PROFILE_DEFECTS = [
+    # OCPRackManagerController v1.1.0 lists SimpleUpdate under LogEntry; LogEntry has no actions.
+    ("OCPRackManagerController", "/Actions/#LogEntry.SimpleUpdate",
+     "profile defect: LogEntry defines no SimpleUpdate action in any schema version"),
+]
+
+
+def latest(pattern):
+    found = sorted(glob.glob(pattern, recursive=True))
+    return found[-1] if found else None
+
+
+def table_counts(text):
+    """The PASS/WARN/FAIL/NOT TESTED table both crawling validators print last."""
+    rows = re.findall(r"\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|", text)
+    if not rows:
+        return None
+    p, w, f, n = map(int, rows[-1])
+    return {"pass": p, "warn": w, "fail": f, "skip": n}
+
+
+def parse_log(path):
+    """(resource uri or None for service-wide, message) for every FAIL line; warnings counted."""
+    fails, warns, current = [], 0, None
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = re.search(r" - Validating (\S+?)\.\.\.$", line.rstrip())
+        if m:
+            current = m.group(1)
+            continue
+        if " - ERROR - " in line and ("FAIL" in line or "Error" in line):
+            msg = line.split(" - ERROR - ", 1)[1].strip()
+            msg = msg[len("FAIL - "):] if msg.startswith("FAIL - ") else msg
+            service_wide = "across all instances" in msg or "on any instances" in msg
+            fails.append((None if service_wide else current, msg))
+        elif " - WARNING - " in line and "WARN" in line:
+            warns += 1
+    return fails, warns
+
+
+def strip_prefix(uri):
+    """The aggregated URI as the BMC itself serves it."""
+    if not uri:
+        return uri
+    uri = re.sub(r"^/redfish/v1/Oem/RedDrum/Bmcs/s\d+", "/redfish/v1", uri)
+    return re.sub(r"/s\d+-", "/", uri)
+
+
+def interop(profile, agg_dir, direct_dir=None):
+    name = os.path.basename(profile).split(".")[0]
+    log = latest(os.path.join(agg_dir, "**", "RedfishInteropValidatorDebug*.log"))
+    if not log:
+        print(f"interop {name}: no report in {agg_dir}")
+        return 1
+    fails, warns = parse_log(log)
+    direct = set()
+    for d in (direct_dir or "").split(","):
+        dlog = latest(os.path.join(d, "**", "RedfishInteropValidatorDebug*.log")) if d else None
+        if dlog:
+            direct |= {(u, m) for u, m in parse_log(dlog)[0]}
+    counted, not_applicable, defects = [], [], []
+    for uri, msg in fails:
+        defect = next((why for prof, frag, why in KNOWN_PROFILE_DEFECTS if prof == name and frag in msg), None)
+        if defect:
+            defects.append((uri, msg, defect))
+        elif uri is None and direct_dir and (None, msg) in direct:
+            not_applicable.append(("(service-wide)", msg, "the BMCs themselves fail this when validated directly"))
+        elif uri and AGGREGATED.search(uri):
+            if name == "OCPRackManagerController":
+                not_applicable.append((uri, msg, "rack-manager requirement on an aggregated BMC resource"))
+            elif direct_dir and (strip_prefix(uri), msg) in direct:
+                not_applicable.append((uri, msg, "the BMC itself fails this when validated directly"))
+            else:
+                counted.append((uri, msg))
+        else:
+            counted.append((uri, msg))
+    print(f"interop {name}: {len(counted)} failed, {warns} warned; "
+          f"{len(not_applicable)} not applicable, {len(defects)} profile defects")
+    for uri, msg in counted:
+        print(f"  FAIL {uri or '(service-wide)'}: {msg}")
+    for uri, msg, why in defects[:3]:
+        print(f"  n/a  {uri}: {msg} [{why}]")
+    if defects[3:]:
+        print(f"  n/a  ... {len(defects) - 3} more of the same profile defect")
+    return 1 if counted else 0
+
+
+def service(logdir, stdout_file):
+    counts = table_counts(open(stdout_file, encoding="utf-8", errors="replace").read())
+    if counts is None:
+        print("service validator: no summary found")
+        return 1
+    log = latest(os.path.join(logdir, "**", "RedfishServiceValidatorDebug*.log"))
+    fails = parse_log(log)[0] if log else []
+    print(f"service validator: {counts['pass']} passed, {counts['fail']} failed, {counts['warn']} warned")
+    for uri, msg in fails[:40]:
+        print(f"  FAIL {uri}: {msg}")
+    return 1 if counts["fail"] else 0
+
+
+def protocol(reportdir):
+    tsv = latest(os.path.join(reportdir, "*.tsv"))
+    if not tsv:
+        print("protocol validator: no report")
+        return 1
+    rows = list(csv.DictReader(open(tsv, encoding="utf-8"), delimiter="\t"))
+    by = lambda r: [x for x in rows if x.get("Result") == r]
+    fails = by("FAIL")
+    print(f"protocol validator: {len(by('PASS'))} passed, {len(fails)} failed, {len(by('WARN'))} warned")
+    for r in fails:
+        print(f"  FAIL {r['Assertion']} {r['Method']} {r['URI']}: {r['Message'][:200]}")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    tool = sys.argv[1]
+    if tool == "service":
+        sys.exit(service(sys.argv[2], sys.argv[3]))
+    if tool == "protocol":
+        sys.exit(protocol(sys.argv[2]))
+    if tool == "interop":
+        sys.exit(interop(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None))
+    sys.exit(f"unknown tool {tool}")
