@@ -236,7 +236,7 @@ impl EventService {
 fn service_body() -> Value {
     json!({
         "@odata.id": ROOT,
-        "@odata.type": "#EventService.v1_7_2.EventService",
+        "@odata.type": "#EventService.v1_8_0.EventService",
         "Id": "EventService",
         "Name": "Event Service",
         "Description": "Events of the rack aggregator itself. Each server's own events are subscribed to on its BMC, under /redfish/v1/Oem/RedDrum/Bmcs/<bmc>/EventService.",
@@ -245,6 +245,12 @@ fn service_body() -> Value {
         "DeliveryRetryIntervalSeconds": 30,
         "EventFormatTypes": ["Event"],
         "RegistryPrefixes": ["Base"],
+        // No filtering is offered: every subscriber receives every event of the aggregate.
+        "ResourceTypes": [],
+        "SubordinateResourcesSupported": false,
+        "IncludeOriginOfConditionSupported": false,
+        "ExcludeMessageId": false,
+        "ExcludeRegistryPrefix": false,
         "Status": {"State": "Enabled", "Health": "OK"},
         "Subscriptions": {"@odata.id": SUBSCRIPTIONS},
         "Actions": {

@@ -82,10 +82,12 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
     match request.route_path() {
         "/redfish" => {
             read_only(&request.method)?;
+            refuse_queries(&request)?;
             Ok(service_root::versions())
         }
         "/redfish/v1" => {
             read_only(&request.method)?;
+            refuse_queries(&request)?;
             Ok(service_root::service_root(state).await)
         }
         // DSP0266: a POST to a collection's Members property is a POST to the collection.
@@ -94,10 +96,12 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
         }
         "/redfish/v1/$metadata" => {
             read_only(&request.method)?;
+            refuse_queries(&request)?;
             Ok(odata::metadata())
         }
         "/redfish/v1/odata" => {
             read_only(&request.method)?;
+            refuse_queries(&request)?;
             Ok(odata::service_document(state).await)
         }
         p if p.starts_with("/redfish/v1/") => authorized(state, request).await,

@@ -121,7 +121,7 @@ fn every_entity_of_the_uri_table_has_a_privilege_mapping() {
 fn odata_types_we_serve_exist_in_the_csdl() {
     let Some(dir) = shared() else { return };
     for ty in [
-        "AccountService.v1_5_0",
+        "AccountService.v1_8_0",
         "ManagerAccount.v1_4_0",
         "Role.v1_2_0",
         "SessionService.v1_1_0",

@@ -3,7 +3,8 @@
 #   stack_start DIR "dmtf idrac ilo"   # one BMC per profile word (https), ids s1..sN
 #   -> exports STACK_URL (http://127.0.0.1:PORT), STACK_USER, STACK_PASSWORD, STACK_DIR
 #   stack_stop
-# Binaries come from target/debug (scripts/test builds them first).
+# Binaries come from target/debug (scripts/test builds them first), or from STACK_BIN_DIR if set
+# (scripts/bench: target/release).
 
 STACK_PIDS=()
 
@@ -19,7 +20,7 @@ _wait_line() { # file pattern -> first matching line, waiting up to 30 s
 }
 
 stack_start() {
-  local dir="$1" profiles="$2" bin="${CARGO_TARGET_DIR:-$PWD/target}/debug"
+  local dir="$1" profiles="$2" bin="${STACK_BIN_DIR:-${CARGO_TARGET_DIR:-$PWD/target}/debug}"
   for b in bmc-sim aggregator-svc frontend-svc; do
     [ -x "$bin/$b" ] || { echo "missing $bin/$b: run cargo build --bins first" >&2; return 1; }
   done
@@ -48,7 +49,7 @@ stack_start() {
   local grpc
   grpc="$(_wait_line "$dir/aggregator.out" "listening on" | awk '{print $NF}')"
 
-  printf '[frontend]\nlisten = "127.0.0.1:0"\naggregator_endpoint = "http://%s"\nstate_dir = "%s/frontend"\n[frontend.bootstrap_admin]\nusername = "%s"\npassword = "%s"\n' \
+  printf '[frontend]\nlisten = "127.0.0.1:0"\naggregator_endpoint = "http://%s"\nstate_dir = "%s/frontend"\ntrusted_proxies = ["127.0.0.1"]\n[frontend.bootstrap_admin]\nusername = "%s"\npassword = "%s"\n' \
     "$grpc" "$dir" "$STACK_USER" "$STACK_PASSWORD" > "$dir/frontend.toml"
   "$bin/frontend-svc" --config "$dir/frontend.toml" > "$dir/frontend.out" 2> "$dir/frontend.log" & STACK_PIDS+=($!)
   STACK_URL="http://$(_wait_line "$dir/frontend.out" "listening on" | awk '{print $NF}')"
@@ -70,4 +71,35 @@ stack_stop() {
   for pid in "${STACK_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${STACK_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   STACK_PIDS=()
+}
+
+_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Puts Apache (apache/httpd.conf, Debian's apache2) with a fresh self-signed certificate in front
+# of the running stack: exports STACK_HTTPS_URL and STACK_CA (the certificate to trust).
+stack_apache() {
+  local root dir port status_port
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  command -v apache2 > /dev/null || { echo "apache2 is not installed (apt-get install apache2)" >&2; return 1; }
+  dir="$STACK_DIR/apache"
+  mkdir -p "$dir"
+  "$root/scripts/make-cert" "$dir/tls" localhost 127.0.0.1 > /dev/null
+  port="$(_free_port)"; status_port="$(_free_port)"
+  # The shipped config names the container's ServerRoot; on a host, point it at the repository.
+  sed "s|^ServerRoot .*|ServerRoot \"$root/apache\"|; s|/etc/reddrum/apache|$root/apache|g" \
+    "$root/apache/httpd.conf" > "$dir/httpd.conf"
+  REDDRUM_HTTPS_PORT="$port" REDDRUM_PUBLIC_HTTPS_PORT="$port" REDDRUM_STATUS_PORT="$status_port" \
+  REDDRUM_FRONTEND_URL="$STACK_URL" REDDRUM_SERVER_NAME=localhost \
+  REDDRUM_TLS_CERT="$dir/tls/tls.crt" REDDRUM_TLS_KEY="$dir/tls/tls.key" \
+    apache2 -f "$dir/httpd.conf" -d "$root/apache" -DFOREGROUND > "$dir/access.log" 2> "$dir/error.log" &
+  STACK_PIDS+=($!)
+  STACK_HTTPS_URL="https://127.0.0.1:$port"
+  STACK_CA="$dir/tls/tls.crt"
+  export STACK_HTTPS_URL STACK_CA
+  for _ in $(seq 1 100); do
+    curl -fsS --cacert "$STACK_CA" "$STACK_HTTPS_URL/redfish/v1" > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "Apache did not come up; see $dir/error.log" >&2
+  return 1
 }

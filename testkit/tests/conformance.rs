@@ -109,6 +109,13 @@ async fn unsupported_queries_are_refused_on_the_frontends_resources() {
         body["error"]["@Message.ExtendedInfo"][0]["MessageId"],
         "Base.1.22.QueryParameterUnsupported"
     );
+    let r = stack
+        .client
+        .get(stack.url("/redfish/v1/?$rpvunknown"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 501, "unknown $ parameter on the ServiceRoot");
     let (status, _) = stack
         .get("/redfish/v1/AccountService/Accounts?vendorhint=1")
         .await;

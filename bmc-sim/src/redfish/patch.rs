@@ -144,7 +144,7 @@ fn apply_level(
 }
 
 /// DSP0266 array PATCH: `{}` leaves an element unchanged, `null` removes it, any other value
-/// replaces it; elements past the end of the request are kept.
+/// replaces it; elements past the end of the request are removed (the array is truncated).
 fn patch_array(current: &mut Vec<Value>, items: &[Value]) {
     let mut next = Vec::with_capacity(current.len().max(items.len()));
     for (i, item) in items.iter().enumerate() {
@@ -158,7 +158,6 @@ fn patch_array(current: &mut Vec<Value>, items: &[Value]) {
             other => next.push(other.clone()),
         }
     }
-    next.extend(current.iter().skip(items.len()).cloned());
     *current = next;
 }
 
@@ -198,6 +197,6 @@ mod array_tests {
         assert_eq!(a, vec![json!("a"), json!("x")]);
         let mut b = vec![json!("a"), json!("b")];
         patch_array(&mut b, &[json!("z")]);
-        assert_eq!(b, vec![json!("z"), json!("b")]);
+        assert_eq!(b, vec![json!("z")]);
     }
 }

@@ -12,7 +12,7 @@ use redfish::messages::Message;
 use serde_json::{Map, Value, json};
 
 pub const URI: &str = "/redfish/v1/AccountService";
-const ODATA_TYPE: &str = "#AccountService.v1_5_0.AccountService";
+const ODATA_TYPE: &str = "#AccountService.v1_8_0.AccountService";
 /// Longest lockout or reset window accepted (a year), seconds.
 const WINDOW_LIMIT: u64 = 365 * 86_400;
 

@@ -21,6 +21,7 @@ fn protocol_features() -> Value {
         "ExcerptQuery": false,
         "ExpandQuery": {"ExpandAll": false, "Levels": false, "Links": false, "NoLinks": false},
         "FilterQuery": false,
+        "MultipleHTTPRequests": true,
         "OnlyMemberQuery": false,
         "SelectQuery": false,
         "DeepOperations": {"DeepPATCH": false, "DeepPOST": false},
