@@ -193,9 +193,13 @@ async fn the_rack_switch_and_manager_are_listed_and_described() {
         proto["HTTP"],
         json!({"ProtocolEnabled": true, "Port": 8080})
     );
+    assert_eq!(proto["HTTPS"]["Port"], 443);
+    let (_, https_certs) = stack
+        .get("/redfish/v1/Managers/Aggregator/NetworkProtocol/HTTPS/Certificates")
+        .await;
     assert_eq!(
-        proto["HTTPS"],
-        json!({"ProtocolEnabled": true, "Port": 443})
+        https_certs["Members@odata.count"], 0,
+        "no tls_certificate configured"
     );
     let (status, nics) = stack
         .get("/redfish/v1/Managers/Aggregator/EthernetInterfaces")

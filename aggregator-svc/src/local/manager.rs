@@ -107,7 +107,11 @@ fn protocol_body(ctx: &Ctx<'_>) -> Value {
         "FQDN": fqdn(&host),
         "Status": {"State": "Enabled", "Health": "OK"},
         "HTTP": {"ProtocolEnabled": m.http_port != 0, "Port": (m.http_port != 0).then_some(m.http_port)},
-        "HTTPS": {"ProtocolEnabled": m.https_port != 0, "Port": (m.https_port != 0).then_some(m.https_port)},
+        "HTTPS": {
+            "ProtocolEnabled": m.https_port != 0,
+            "Port": (m.https_port != 0).then_some(m.https_port),
+            "Certificates": link(&format!("{uri}/HTTPS/Certificates")),
+        },
     })
 }
 
@@ -245,21 +249,25 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
                 .ok_or_else(|| ctx.not_found())?;
             ethernet_body(ctx, &iface)
         }
-        ["Certificates"] => {
-            let member = format!("{uri}/Certificates/{TLS_CERT_ID}");
+        // The same certificate in the manager's and in its HTTPS service's collection.
+        ["Certificates"] | ["NetworkProtocol", "HTTPS", "Certificates"] => {
+            let base = format!("{uri}/{}", rest.join("/"));
+            let member = format!("{base}/{TLS_CERT_ID}");
             let members: Vec<String> = tls_certificate(ctx, &member)
                 .map(|_| member)
                 .into_iter()
                 .collect();
             collection(
-                &format!("{uri}/Certificates"),
+                &base,
                 "#CertificateCollection.CertificateCollection",
                 "Certificate Collection",
                 &members,
             )
         }
-        ["Certificates", id] if *id == TLS_CERT_ID => {
-            tls_certificate(ctx, &format!("{uri}/Certificates/{TLS_CERT_ID}"))
+        ["Certificates", id] | ["NetworkProtocol", "HTTPS", "Certificates", id]
+            if *id == TLS_CERT_ID =>
+        {
+            tls_certificate(ctx, &format!("{uri}/{}", rest.join("/")))
                 .ok_or_else(|| ctx.not_found())?
         }
         _ => return Err(ctx.not_found()),
