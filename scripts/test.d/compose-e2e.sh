@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 T0=$(date +%s)
 
-say() { printf '[compose-e2e] %s\n' "$*"; }
+say() { printf "[compose-e2e +%3ds] %s\n" "$(($(date +%s) - T0))" "$*"; }
 passed=0
 skipped=0
 ok() { passed=$((passed + 1)); say "PASS $*"; }
@@ -131,8 +131,13 @@ mkdir -p "$WORK/secrets"
 ADMIN_PW="$(openssl rand -hex 12)"
 printf '%s\n' "$ADMIN_PW" > "$WORK/secrets/admin_password"
 printf 'calvin\n' > "$WORK/secrets/bmc_password"         # bmc-sim's account
-chown 10001:10001 "$WORK/secrets/"* && chmod 0400 "$WORK/secrets/"*
-scripts/make-cert --owner 10001:10001 "$WORK/tls" localhost 127.0.0.1 ::1 >/dev/null
+if [ "$(id -u)" = 0 ]; then
+  chown 10001:10001 "$WORK/secrets/"* && chmod 0400 "$WORK/secrets/"*
+  scripts/make-cert --owner 10001:10001 "$WORK/tls" localhost 127.0.0.1 ::1 >/dev/null
+else  # the containers run as 10001: without root, let them read the test's throwaway files
+  chmod 0444 "$WORK/secrets/"*
+  scripts/make-cert "$WORK/tls" localhost 127.0.0.1 ::1 >/dev/null && chmod 0444 "$WORK/tls/tls.key"
+fi
 ok "make-cert: self-signed certificate with SANs, secrets as files"
 
 # ---- 2. the stack
@@ -220,6 +225,11 @@ if [ "$STATUS" = 201 ]; then
   token=$(header x-auth-token)
   [ -n "$token" ] || fail "session without X-Auth-Token"
   ok "session created ($session_uri)"
+  line=$(docker logs "$(dc ps -q frontend-svc)" 2>&1 | grep "session opened" | tail -1)
+  apache_ip=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k "'"$PROJECT"'_internal"}}{{$v.IPAddress}}{{end}}{{end}}' "$(dc ps -q apache)")
+  echo "$line" | grep -q 'scheme="https"' && ! echo "$line" | grep -q "addr=$apache_ip " \
+    || fail "frontend-svc should log the client Apache saw, over https, not Apache ($apache_ip): $line"
+  ok "frontend-svc logs the client from Apache's X-Forwarded-For and scheme https: $(echo "$line" | grep -o 'client{[^}]*}')"
 else
   skip "sessions: POST /redfish/v1/SessionService/Sessions answered $STATUS (sessions not available yet)"
 fi
