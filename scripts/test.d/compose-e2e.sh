@@ -47,6 +47,8 @@ export REDDRUM_TLS_DIR="$WORK/tls" REDDRUM_SECRETS_DIR="$WORK/secrets"
 export REDDRUM_SERVER_NAME=localhost REDDRUM_HTTP=redirect
 # A paused BMC answers nothing: a short BMC timeout keeps the test quick.
 export REDDRUM_BMC_REQUEST_TIMEOUT_MS=4000
+# Health checks every 3 s instead of 15 s, so "all healthy" is seen soon after start.
+export REDDRUM_HEALTH_INTERVAL=3s
 BASE="https://localhost:$HTTPS_PORT"
 
 dc() { "${DC[@]}" -p "$PROJECT" --profile sim "$@"; }
@@ -142,13 +144,23 @@ ok "make-cert: self-signed certificate with SANs, secrets as files"
 
 # ---- 2. the stack
 say "starting project $PROJECT (sim profile), https on 127.0.0.1:$HTTPS_PORT"
+# The rack first, as in real life (BMCs are there before the aggregator): a BMC that is down at
+# the aggregator's first discovery is only retried at the next discovery interval.
+dc up -d bmc1 bmc2 bmc3 bmc4 2>&1 | sed 's/^/  /'
+bmcs_healthy() {
+  [ "$(dc ps -q bmc1 bmc2 bmc3 bmc4 | xargs -r docker inspect -f '{{.State.Health.Status}}' | grep -c '^healthy$')" = 4 ]
+}
+wait_until 60 "the 4 BMC containers healthy" bmcs_healthy
+say "BMCs healthy; starting apache, frontend-svc, aggregator-svc"
 dc up -d 2>&1 | sed 's/^/  /'
 nbmc=$(dc ps -q | xargs -r docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}' | grep -c '^bmc')
 [ "$nbmc" -ge 4 ] || fail "expected at least 4 bmc-sim containers, got $nbmc"
 root_ok() { req GET /redfish/v1 && [ "$STATUS" = 200 ]; }
 wait_until 90 "the service root through Apache" root_ok
 four_systems() { admin GET /redfish/v1/Systems && [ "$STATUS" = 200 ] && [ "$(json 'd["Members@odata.count"]')" -ge 4 ]; }
+say "service root answers through Apache"
 wait_until 90 "4 aggregated Systems" four_systems
+say "4 Systems aggregated; waiting for every health check"
 all_healthy() {
   [ "$(dc ps -q | xargs -r docker inspect -f '{{.State.Health.Status}}' | grep -vc '^healthy$')" = 0 ]
 }
