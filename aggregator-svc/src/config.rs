@@ -1,10 +1,18 @@
 //! The `[aggregator]` section: typed, defaulted, and validated at start with errors that name the key.
+//! The rack's own resources have their sub-sections in [`rack`].
 
+pub mod rack;
+
+use rack::{
+    HostConfig, ManagerConfig, PduConfig, RackConfig, RackSettings, ReadingsConfig, SwitchConfig,
+};
 use redfish::ids::BmcId;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use svc_common::ConfigError;
+/// The environment a config is loaded with (for callers without svc-common).
+pub use svc_common::Environment as ConfigEnv;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +43,32 @@ pub struct AggregatorConfig {
     pub max_reply_bytes: usize,
     #[serde(default)]
     pub bmcs: Vec<BmcConfig>,
+    /// The original's `redfish_aggregator_inside_switch`: true when the aggregator runs inside the
+    /// management switch; false serves a separate host chassis that contains the manager.
+    #[serde(default = "default_true")]
+    pub inside_switch: bool,
+    #[serde(default)]
+    pub rack: RackConfig,
+    #[serde(default)]
+    pub switch: SwitchConfig,
+    #[serde(default)]
+    pub host: HostConfig,
+    #[serde(default)]
+    pub manager: ManagerConfig,
+    #[serde(default)]
+    pub pdu: PduConfig,
+    #[serde(default)]
+    pub readings: ReadingsConfig,
+    /// Where this config came from, so `Manager.Reset` can read it again (not a config key).
+    #[serde(skip)]
+    pub source: Option<ConfigSource>,
+}
+
+/// The file and environment a config was loaded from.
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub file: Option<PathBuf>,
+    pub env: svc_common::Environment,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +92,9 @@ pub struct BmcConfig {
     /// PEM file of CA certificates to trust for this BMC (instead of the system roots).
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// The PDU socket feeding this server, for the reseat action (`{socket}` in the command).
+    #[serde(default)]
+    pub pdu_socket: Option<String>,
 }
 
 fn default_grpc_listen() -> SocketAddr {
@@ -97,6 +134,19 @@ pub struct ValidBmc {
     pub password: String,
     pub verify_tls: bool,
     pub ca_file: Option<PathBuf>,
+    pub pdu_socket: Option<String>,
+}
+
+impl ValidBmc {
+    /// True when a reconnect is needed to apply `other` (anything but the PDU socket changed).
+    pub fn same_connection(&self, other: &ValidBmc) -> bool {
+        self.id == other.id
+            && self.base_url == other.base_url
+            && self.username == other.username
+            && self.password == other.password
+            && self.verify_tls == other.verify_tls
+            && self.ca_file == other.ca_file
+    }
 }
 
 impl AggregatorConfig {
@@ -104,9 +154,37 @@ impl AggregatorConfig {
         file: Option<&std::path::Path>,
         env: &svc_common::Environment,
     ) -> Result<Self, ConfigError> {
-        let cfg: AggregatorConfig = svc_common::load_section(file, "aggregator", env)?;
+        let mut cfg: AggregatorConfig = svc_common::load_section(file, "aggregator", env)?;
         cfg.validate()?;
+        cfg.source = Some(ConfigSource {
+            file: file.map(std::path::Path::to_path_buf),
+            env: env.clone(),
+        });
         Ok(cfg)
+    }
+
+    /// Reads the config again from where it was first loaded (for `Manager.Reset`).
+    pub fn reload(&self) -> Result<AggregatorConfig, ConfigError> {
+        match &self.source {
+            Some(src) => AggregatorConfig::load(src.file.as_deref(), &src.env),
+            None => {
+                self.validate()?;
+                Ok(self.clone())
+            }
+        }
+    }
+
+    /// The rack resources' part of the config.
+    pub fn rack_settings(&self) -> RackSettings {
+        RackSettings {
+            inside_switch: self.inside_switch,
+            rack: self.rack.clone(),
+            switch: self.switch.clone(),
+            host: self.host.clone(),
+            manager: self.manager.clone(),
+            pdu: self.pdu.clone(),
+            readings: self.readings.clone(),
+        }
     }
 
     /// Checks every value an operator can get wrong; the first problem is reported with its key.
@@ -127,6 +205,7 @@ impl AggregatorConfig {
                 ));
             }
         }
+        self.rack_settings().validate()?;
         let mut seen = std::collections::HashSet::new();
         self.bmcs
             .iter()
@@ -170,6 +249,11 @@ impl AggregatorConfig {
                         format!("{} is not a readable file", ca.display()),
                     ));
                 }
+                if let Some(socket) = &b.pdu_socket
+                    && socket.trim().is_empty()
+                {
+                    return Err(ConfigError::at(&key("pdu_socket"), "must not be empty"));
+                }
                 Ok(ValidBmc {
                     id,
                     base_url,
@@ -177,6 +261,7 @@ impl AggregatorConfig {
                     password,
                     verify_tls: b.verify_tls,
                     ca_file: b.ca_file.clone(),
+                    pdu_socket: b.pdu_socket.clone(),
                 })
             })
             .collect()
@@ -222,6 +307,14 @@ mod tests {
             per_bmc_concurrency: 4,
             max_reply_bytes: 1 << 20,
             bmcs: vec![bmc("s1", "https://10.0.0.11")],
+            inside_switch: true,
+            rack: RackConfig::default(),
+            switch: SwitchConfig::default(),
+            host: HostConfig::default(),
+            manager: ManagerConfig::default(),
+            pdu: PduConfig::default(),
+            readings: ReadingsConfig::default(),
+            source: None,
         }
     }
 
@@ -234,6 +327,7 @@ mod tests {
             password_file: None,
             verify_tls: false,
             ca_file: None,
+            pdu_socket: None,
         }
     }
 
@@ -326,6 +420,16 @@ mod tests {
                 "zero timeout",
                 Box::new(|c| c.request_timeout_ms = 0),
                 "aggregator.request_timeout_ms",
+            ),
+            (
+                "empty pdu socket",
+                Box::new(|c| c.bmcs[0].pdu_socket = Some(" ".into())),
+                "aggregator.bmcs[0].pdu_socket",
+            ),
+            (
+                "rack id like a member",
+                Box::new(|c| c.rack.id = "s1-rack".into()),
+                "aggregator.rack.id",
             ),
             (
                 "zero concurrency",

@@ -5,16 +5,19 @@
 
 use crate::error::AggError;
 use crate::inventory::{BmcEntry, CollectionType, HealthState, Inventory};
+use crate::rack::eventlog::EventLog;
 use crate::store::Store;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::Method;
 use redfish::collections::AGGREGATED_COLLECTIONS;
+use redfish::events::EventMessage;
 use redfish::rewrite::localize_uri;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Paging bound per collection, so a BMC that loops its nextLink cannot stall discovery.
@@ -137,9 +140,14 @@ async fn get_json(bmc: &BmcEntry, path: &str) -> Result<Value, AggError> {
 
 /// One pass over every BMC, `concurrency` at a time. The view is rebuilt as results arrive so
 /// fast BMCs are listed without waiting for slow ones.
-pub async fn discovery_pass(inventory: &Arc<Inventory>, store: &Store, concurrency: usize) {
+pub async fn discovery_pass(
+    inventory: &Arc<Inventory>,
+    store: &Store,
+    concurrency: usize,
+    log: Option<&EventLog>,
+) {
     let started = std::time::Instant::now();
-    let results = futures_util::stream::iter(inventory.bmcs().iter().cloned())
+    let results = futures_util::stream::iter(inventory.bmcs())
         .map(|bmc| async move {
             let result = discover_bmc(&bmc).await;
             (bmc, result)
@@ -172,6 +180,23 @@ pub async fn discovery_pass(inventory: &Arc<Inventory>, store: &Store, concurren
                 {
                     tracing::warn!(bmc = %bmc.id, error = %e, "could not persist members");
                 }
+                let known: Vec<String> = found
+                    .members
+                    .iter()
+                    .map(|(c, uri)| format!("{c} {uri}"))
+                    .collect();
+                if let Some(log) = log
+                    && known != inventory.member_keys(bmc.id.as_str())
+                {
+                    log.record(
+                        EventMessage::aggregation_source_discovered(
+                            "Redfish",
+                            &format!("BMC {} ({} resources)", bmc.id, found.members.len()),
+                        ),
+                        None,
+                    )
+                    .await;
+                }
                 inventory.set_members(bmc.id.as_str(), found.members);
             }
             Err(e) => {
@@ -195,14 +220,29 @@ pub async fn discovery_pass(inventory: &Arc<Inventory>, store: &Store, concurren
     );
 }
 
-/// Loads what the store remembers, then discovers now and every `interval` until cancelled.
-pub async fn run_discovery(
-    inventory: Arc<Inventory>,
-    store: Store,
-    interval: Duration,
-    concurrency: usize,
-    cancel: CancellationToken,
-) {
+/// What the discovery task needs.
+pub struct DiscoveryTask {
+    pub inventory: Arc<Inventory>,
+    pub store: Store,
+    pub interval: Duration,
+    pub concurrency: usize,
+    /// Discovery results go to the aggregator's log when set.
+    pub log: Option<EventLog>,
+    /// Notified to start a pass at once (Manager.Reset, config reload).
+    pub wake: Arc<Notify>,
+}
+
+/// Loads what the store remembers, then discovers now, every `interval`, and whenever woken,
+/// until cancelled.
+pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
+    let DiscoveryTask {
+        inventory,
+        store,
+        interval,
+        concurrency,
+        log,
+        wake,
+    } = task;
     match store.load_members().await {
         Ok(rows) => {
             let mut per_bmc: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -230,11 +270,12 @@ pub async fn run_discovery(
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
-            () = discovery_pass(&inventory, &store, concurrency) => {}
+            () = discovery_pass(&inventory, &store, concurrency, log.as_ref()) => {}
         }
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(interval) => {}
+            () = wake.notified() => {}
         }
     }
 }

@@ -7,22 +7,48 @@ use crate::error::AggError;
 use crate::exchange::{Exchange, Reply};
 use crate::forward::forward;
 use crate::inventory::{CollectionType, Inventory, collection_body};
+use crate::rack::{chassis_uri, pdu};
 use bytes::Bytes;
 use http::Method;
 use redfish::path::{Target, bmc_path, classify};
+use serde_json::Value;
+use std::sync::Arc;
 
-pub async fn dispatch(state: &AppState, exchange: &Exchange) -> Result<Reply, AggError> {
-    let inventory = &state.inventory;
+pub async fn dispatch(state: &Arc<AppState>, exchange: &Exchange) -> Result<Reply, AggError> {
     let target = classify(&exchange.path);
     match &target {
-        Target::Collection { collection } => serve_collection(inventory, collection, exchange),
+        Target::Collection { collection } => {
+            serve_collection(&state.inventory, collection, exchange)
+        }
+        Target::Member {
+            collection: "Chassis",
+            bmc,
+            member_id,
+            rest,
+        } if rest.trim_end_matches('/') == pdu::ACTION_PATH => {
+            let chassis = format!("/redfish/v1/Chassis/{bmc}-{member_id}");
+            crate::local::pdu::reseat(state, exchange, bmc, &chassis).await
+        }
         Target::Member { .. } | Target::Passthrough { .. } => {
             let (bmc_id, path) = bmc_path(&target)
                 .ok_or_else(|| AggError::Internal("member without BMC path".into()))?;
-            let bmc = inventory.bmc(bmc_id).ok_or_else(|| AggError::NotFound {
-                path: exchange.path.clone(),
-            })?;
-            forward(bmc, &path, exchange).await
+            let bmc = state
+                .inventory
+                .bmc(bmc_id)
+                .ok_or_else(|| AggError::NotFound {
+                    path: exchange.path.clone(),
+                })?;
+            let reply = forward(&bmc, &path, exchange).await?;
+            match &target {
+                Target::Member {
+                    collection: "Chassis",
+                    rest,
+                    ..
+                } if (rest.is_empty() || rest == "/") && exchange.method == Method::GET => {
+                    Ok(decorate_chassis(state, &bmc, exchange, reply))
+                }
+                _ => Ok(reply),
+            }
         }
         Target::Local { .. } => {
             if let Some(reply) = state.events.serve(exchange).await {
@@ -31,12 +57,41 @@ pub async fn dispatch(state: &AppState, exchange: &Exchange) -> Result<Reply, Ag
             if let Some(document) = crate::catalog::document(exchange.path.trim_end_matches('/')) {
                 return serve_document(exchange, document);
             }
-            crate::local::serve(inventory, exchange)
+            crate::local::serve(state, exchange).await
         }
         Target::ServiceRoot => Err(AggError::NotFound {
             path: exchange.path.clone(),
         }),
     }
+}
+
+/// A BMC's chassis as the rack sees it: contained by the rack, with the reseat action when the
+/// server has a PDU socket. Replies that are not a successful JSON chassis pass unchanged.
+fn decorate_chassis(
+    state: &AppState,
+    bmc: &crate::inventory::BmcEntry,
+    exchange: &Exchange,
+    mut reply: Reply,
+) -> Reply {
+    if reply.status != 200 {
+        return reply;
+    }
+    let Ok(mut body) = serde_json::from_slice::<Value>(&reply.body) else {
+        return reply;
+    };
+    let settings = state.rack.settings();
+    let rack = settings
+        .rack
+        .enabled
+        .then(|| chassis_uri(&settings.rack.id));
+    let reseat = bmc.pdu_socket.is_some() && !settings.pdu.reseat_command.is_empty();
+    crate::decorate::chassis(&mut body, &exchange.path, rack.as_deref(), reseat);
+    // The BMC's ETag is kept: what is added depends only on configuration, and a client's
+    // If-Match on a later PATCH is judged by the BMC.
+    if let Ok(bytes) = serde_json::to_vec(&body) {
+        reply.body = Bytes::from(bytes);
+    }
+    reply
 }
 
 const COLLECTION_ALLOW: &str = "GET, HEAD";

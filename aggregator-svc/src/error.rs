@@ -17,6 +17,8 @@ pub enum AggError {
     MethodNotAllowed { path: String, allow: &'static str },
     #[error("bad request: {message:?}")]
     BadRequest { message: Message },
+    #[error("If-Match does not match the current ETag of {path}")]
+    PreconditionFailed { path: String },
     #[error("query parameter {parameter} not supported")]
     QueryUnsupported { parameter: String },
     #[error("BMC {bmc} unreachable: {reason}")]
@@ -60,6 +62,11 @@ impl AggError {
                 ..p(405, Message::operation_not_allowed(), Code::Unimplemented)
             },
             AggError::BadRequest { message } => p(400, message.clone(), Code::InvalidArgument),
+            AggError::PreconditionFailed { .. } => p(
+                412,
+                Message::precondition_failed(),
+                Code::FailedPrecondition,
+            ),
             AggError::QueryUnsupported { parameter } => p(
                 501,
                 Message::query_parameter_unsupported(parameter),
@@ -155,6 +162,12 @@ mod tests {
                 400,
                 "MalformedJSON",
                 Code::InvalidArgument,
+            ),
+            (
+                AggError::PreconditionFailed { path: "/x".into() },
+                412,
+                "PreconditionFailed",
+                Code::FailedPrecondition,
             ),
             (
                 AggError::QueryUnsupported {

@@ -1,6 +1,8 @@
 //! The in-memory inventory every request reads: the configured BMCs (client, localizer context,
 //! health) and the merged collections, pre-serialized so a collection GET never waits on a BMC.
-//! Discovery writes here (and through to the store); requests only read.
+//! Discovery writes here (and through to the store); requests only read. The aggregate's own
+//! members (the rack, the switch, the manager, local tasks) are listed first in their collections.
+//! The set of BMCs can be replaced at run time (a config reload).
 
 use crate::bmc_client::BmcClient;
 use bytes::Bytes;
@@ -25,25 +27,48 @@ pub struct Health {
     pub since: SystemTime,
 }
 
+/// A BMC's health changed: (BMC id, previous state, new state). Consumed by the event log.
+pub type HealthEvents = tokio::sync::mpsc::UnboundedSender<(BmcId, HealthState, HealthState)>;
+
 pub struct BmcEntry {
     pub id: BmcId,
     pub client: Arc<BmcClient>,
     pub ctx: BmcContext,
+    /// The PDU socket feeding this server (the reseat action's `{socket}`).
+    pub pdu_socket: Option<String>,
     health: RwLock<Health>,
+    events: Option<HealthEvents>,
 }
 
 impl BmcEntry {
     pub fn new(client: Arc<BmcClient>) -> Self {
+        Self::with_options(client, None, None)
+    }
+
+    pub fn with_options(
+        client: Arc<BmcClient>,
+        pdu_socket: Option<String>,
+        events: Option<HealthEvents>,
+    ) -> Self {
         let id = client.id().clone();
         let ctx = BmcContext::new(&id, &[client.origin().to_owned()]);
         BmcEntry {
             id,
             client,
             ctx,
+            pdu_socket,
             health: RwLock::new(Health {
                 state: HealthState::Unknown,
                 since: SystemTime::now(),
             }),
+            events,
+        }
+    }
+
+    /// Carries the health known so far over to a replacement entry (config reload).
+    pub fn inherit_health(&self, from: &BmcEntry) {
+        if let Ok(mut h) = self.health.write() {
+            *h = from.health();
         }
     }
 
@@ -62,10 +87,16 @@ impl BmcEntry {
         if h.state == state {
             return false;
         }
+        let previous = h.state;
         *h = Health {
             state,
             since: SystemTime::now(),
         };
+        drop(h);
+        if let Some(tx) = &self.events {
+            // The receiver lives as long as the service; a send after shutdown is moot.
+            let _ = tx.send((self.id.clone(), previous, state));
+        }
         true
     }
 }
@@ -129,36 +160,103 @@ struct Discovered {
     types: HashMap<String, CollectionType>,
 }
 
-pub struct Inventory {
+#[derive(Default)]
+struct BmcSet {
     /// In configuration order; the order members are listed in.
-    bmcs: Vec<Arc<BmcEntry>>,
+    list: Vec<Arc<BmcEntry>>,
     by_id: HashMap<String, Arc<BmcEntry>>,
+}
+
+impl BmcSet {
+    fn new(list: Vec<Arc<BmcEntry>>) -> Self {
+        let by_id = list
+            .iter()
+            .map(|b| (b.id.as_str().to_owned(), b.clone()))
+            .collect();
+        BmcSet { list, by_id }
+    }
+}
+
+pub struct Inventory {
+    bmcs: RwLock<Arc<BmcSet>>,
     discovered: RwLock<Discovered>,
+    /// The aggregate's own members per collection, listed before the BMCs'.
+    local: RwLock<HashMap<String, Vec<String>>>,
     view: RwLock<Arc<HashMap<String, CollectionDoc>>>,
 }
 
 impl Inventory {
     pub fn new(bmcs: Vec<Arc<BmcEntry>>) -> Self {
-        let by_id = bmcs
-            .iter()
-            .map(|b| (b.id.as_str().to_owned(), b.clone()))
-            .collect();
         let inv = Inventory {
-            bmcs,
-            by_id,
+            bmcs: RwLock::new(Arc::new(BmcSet::new(bmcs))),
             discovered: RwLock::new(Discovered::default()),
+            local: RwLock::new(HashMap::new()),
             view: RwLock::new(Arc::new(HashMap::new())),
         };
         inv.rebuild_view();
         inv
     }
 
-    pub fn bmcs(&self) -> &[Arc<BmcEntry>] {
-        &self.bmcs
+    fn set(&self) -> Arc<BmcSet> {
+        self.bmcs.read().map(|s| s.clone()).unwrap_or_default()
     }
 
-    pub fn bmc(&self, id: &str) -> Option<&Arc<BmcEntry>> {
-        self.by_id.get(id)
+    /// Every configured BMC, in configuration order.
+    pub fn bmcs(&self) -> Vec<Arc<BmcEntry>> {
+        self.set().list.clone()
+    }
+
+    pub fn bmc(&self, id: &str) -> Option<Arc<BmcEntry>> {
+        self.set().by_id.get(id).cloned()
+    }
+
+    /// Replaces the set of BMCs (config reload); members of BMCs no longer configured are dropped.
+    pub fn replace_bmcs(&self, list: Vec<Arc<BmcEntry>>) {
+        let set = BmcSet::new(list);
+        if let Ok(mut d) = self.discovered.write() {
+            d.members.retain(|bmc, _| set.by_id.contains_key(bmc));
+        }
+        if let Ok(mut b) = self.bmcs.write() {
+            *b = Arc::new(set);
+        }
+        self.rebuild_view();
+    }
+
+    /// Sets the aggregate's own members of `collection` (full URIs); takes effect at the next
+    /// [`Inventory::rebuild_view`].
+    pub fn set_local_members(&self, collection: &str, members: Vec<String>) {
+        if let Ok(mut l) = self.local.write() {
+            l.insert(collection.to_owned(), members);
+        }
+    }
+
+    /// One BMC's discovered members as "collection uri" strings (to tell whether they changed).
+    pub fn member_keys(&self, bmc: &str) -> Vec<String> {
+        self.discovered
+            .read()
+            .ok()
+            .and_then(|d| {
+                d.members
+                    .get(bmc)
+                    .map(|m| m.iter().map(|(c, uri)| format!("{c} {uri}")).collect())
+            })
+            .unwrap_or_default()
+    }
+
+    /// One BMC's discovered members of `collection` (aggregate URIs), in the BMC's order.
+    pub fn members_of(&self, bmc: &str, collection: &str) -> Vec<String> {
+        self.discovered
+            .read()
+            .ok()
+            .and_then(|d| {
+                d.members.get(bmc).map(|m| {
+                    m.iter()
+                        .filter(|(c, _)| c == collection)
+                        .map(|(_, uri)| uri.clone())
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
     }
 
     /// The merged collection at `collection` (e.g. "Systems"), if the aggregate serves it.
@@ -200,7 +298,16 @@ impl Inventory {
             .iter()
             .map(|(c, _, _)| ((*c).to_owned(), Vec::new()))
             .collect();
-        for bmc in &self.bmcs {
+        if let Ok(local) = self.local.read() {
+            for (collection, members) in local.iter() {
+                lists
+                    .entry(collection.clone())
+                    .or_default()
+                    .extend(members.iter().cloned());
+            }
+        }
+        let set = self.set();
+        for bmc in &set.list {
             if let Some(members) = d.members.get(bmc.id.as_str()) {
                 for (collection, uri) in members {
                     lists

@@ -7,10 +7,14 @@
 //! - [`discovery`]: periodic, parallel discovery into the [`inventory`] (and the [`store`]).
 //! - [`dispatch`] -> [`forward`]: where a request goes, and the proxy itself.
 //! - [`grpc`]: the tonic service; [`error`]: `AggError` and its one mapping to status.
+//! - [`rack`]: the rack's own state (settings, persisted properties, readings, tasks, event log),
+//!   served by [`local`]; [`decorate`] adds the rack relationship to the BMCs' chassis.
+//! - [`import`]: converts the original RedDrum's discovery and credentials files to our config.
 
 pub mod bmc_client;
 pub mod catalog;
 pub mod config;
+pub mod decorate;
 pub mod discovery;
 pub mod dispatch;
 pub mod error;
@@ -18,19 +22,23 @@ pub mod events;
 pub mod exchange;
 pub mod forward;
 pub mod grpc;
+pub mod import;
 pub mod inventory;
 pub mod local;
+pub mod rack;
 pub mod store;
 pub mod tls;
 
 use crate::bmc_client::{BmcClient, ClientLimits};
 use crate::config::AggregatorConfig;
-use crate::inventory::{BmcEntry, Inventory};
+use crate::inventory::{BmcEntry, HealthEvents, Inventory};
+use crate::rack::Rack;
 use crate::store::Store;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -46,6 +54,30 @@ pub struct AppState {
     pub service_uuid: String,
     pub tracker: TaskTracker,
     pub events: events::EventService,
+    pub rack: Arc<Rack>,
+    /// BMC client limits (for clients created by a config reload).
+    pub limits: ClientLimits,
+    /// Where BMC entries report health changes (to the event log).
+    pub health_events: HealthEvents,
+    /// Starts a discovery pass at once.
+    pub discovery_wake: Arc<Notify>,
+    config: RwLock<Arc<AggregatorConfig>>,
+}
+
+impl AppState {
+    /// The running configuration.
+    pub fn config(&self) -> Arc<AggregatorConfig> {
+        self.config
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn set_config(&self, config: AggregatorConfig) {
+        if let Ok(mut c) = self.config.write() {
+            *c = Arc::new(config);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +108,7 @@ pub async fn run(
         per_bmc_concurrency: config.per_bmc_concurrency,
         max_reply_bytes: config.max_reply_bytes,
     };
+    let (health_events, health_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut entries = Vec::with_capacity(bmcs.len());
     for bmc in &bmcs {
         let client = BmcClient::new(bmc, limits).map_err(|e| {
@@ -84,16 +117,42 @@ pub async fn run(
                 e,
             ))
         })?;
-        entries.push(Arc::new(BmcEntry::new(client)));
+        entries.push(Arc::new(BmcEntry::with_options(
+            client,
+            bmc.pdu_socket.clone(),
+            Some(health_events.clone()),
+        )));
     }
     let inventory = Arc::new(Inventory::new(entries));
+    let rack = Arc::new(
+        Rack::load(&store, config.rack_settings())
+            .await
+            .map_err(|e| RunError::State(e.to_string()))?,
+    );
+    rack.register_members(&inventory);
     let tracker = TaskTracker::new();
     let cancel = CancellationToken::new();
-    tracker.spawn(discovery::run_discovery(
+    let discovery_wake = Arc::new(Notify::new());
+    tracker.spawn(rack::eventlog::run_health_log(
+        health_rx,
+        rack.log.clone(),
         inventory.clone(),
-        store.clone(),
-        Duration::from_secs(config.discovery_interval_secs),
-        config.discovery_concurrency,
+        cancel.clone(),
+    ));
+    tracker.spawn(discovery::run_discovery(
+        discovery::DiscoveryTask {
+            inventory: inventory.clone(),
+            store: store.clone(),
+            interval: Duration::from_secs(config.discovery_interval_secs),
+            concurrency: config.discovery_concurrency,
+            log: Some(rack.log.clone()),
+            wake: discovery_wake.clone(),
+        },
+        cancel.clone(),
+    ));
+    tracker.spawn(rack::readings::run_poller(
+        inventory.clone(),
+        rack.clone(),
         cancel.clone(),
     ));
     let events = events::EventService::load(store.clone(), tracker.clone())
@@ -105,6 +164,11 @@ pub async fn run(
         store,
         service_uuid,
         tracker: tracker.clone(),
+        rack,
+        limits,
+        health_events,
+        discovery_wake,
+        config: RwLock::new(Arc::new(config.clone())),
     });
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();

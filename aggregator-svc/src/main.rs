@@ -1,8 +1,9 @@
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use svc_common::cli::Outcome;
 
-/// RedDrum aggregator-svc: BMC inventory, discovery, cached collections and the transparent proxy.
+/// RedDrum aggregator-svc: BMC inventory, discovery, cached collections, the rack's own resources
+/// and the transparent proxy.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
@@ -20,11 +21,39 @@ struct Args {
     /// good, 2 with one line naming the key if not.
     #[arg(long)]
     check_config: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert the original RedDrum-Aggregator's discovery and credentials JSON files into this
+    /// service's TOML configuration (printed, or written to --out).
+    #[command(name = "reddrum-import", alias = "import")]
+    Import {
+        /// The original's discovery file: {"RackServers": [{"Id", "IPv4Address", "PduSocketId", "CredentialsId"}]}.
+        #[arg(long, value_name = "FILE")]
+        discovery: PathBuf,
+        /// The original's credentials file: {"<CredentialsId>": {"User", "Password", "BmcType"}}.
+        #[arg(long, value_name = "FILE")]
+        credentials: PathBuf,
+        /// Where to write the TOML (created 0600: it holds BMC passwords); stdout if absent.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    if let Some(Command::Import {
+        discovery,
+        credentials,
+        out,
+    }) = &args.command
+    {
+        return aggregator_svc::import::cli(discovery, credentials, out.as_deref());
+    }
     if args.check_config {
         return svc_common::cli::check_config_main(
             "aggregator-svc",

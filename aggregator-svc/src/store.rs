@@ -7,6 +7,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+mod rack;
+pub use rack::{LogRow, NewLogEntry};
+
 /// Ordered migrations; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
     // 1: identity and discovered members.
@@ -22,6 +25,27 @@ const MIGRATIONS: &[&str] = &[
         collection TEXT PRIMARY KEY,
         odata_type TEXT NOT NULL,
         name TEXT NOT NULL
+     );",
+    // 2: the rack's own resources: PATCHed properties, the aggregator's event log, local tasks.
+    "CREATE TABLE rack_properties (
+        resource TEXT NOT NULL,
+        property TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (resource, property)
+     );
+     CREATE TABLE log_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        args TEXT NOT NULL,
+        origin TEXT
+     );
+     CREATE TABLE local_tasks (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        body TEXT NOT NULL
      );",
 ];
 
@@ -72,22 +96,29 @@ impl Store {
 
     /// The aggregate's UUID, created once and kept forever.
     pub async fn service_uuid(&self) -> Result<String, AggError> {
-        self.with(|c| {
+        self.stable_uuid("service_uuid").await
+    }
+
+    /// The rack manager's UUID, created once and kept forever.
+    pub async fn manager_uuid(&self) -> Result<String, AggError> {
+        self.stable_uuid("manager_uuid").await
+    }
+
+    async fn stable_uuid(&self, key: &'static str) -> Result<String, AggError> {
+        self.with(move |c| {
             let tx = c.transaction()?;
             let existing: Option<String> = tx
-                .query_row(
-                    "SELECT value FROM meta WHERE key = 'service_uuid'",
-                    [],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             let uuid = match existing {
                 Some(u) => u,
                 None => {
                     let u = uuid::Uuid::new_v4().to_string();
                     tx.execute(
-                        "INSERT INTO meta (key, value) VALUES ('service_uuid', ?1)",
-                        params![u],
+                        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                        params![key, u],
                     )?;
                     u
                 }

@@ -3,6 +3,7 @@
 //!
 //! - [`messages`]: the Base message registry (embedded) and the [`messages::BaseMessage`] enum.
 //! - [`error_body`]: the Redfish error object (`error` + `@Message.ExtendedInfo`).
+//! - [`events`]: messages of the DMTF event registries (log entries, task messages).
 //! - [`odata`]: header names and values every response carries.
 //! - [`collections`]: the sorted table of top-level collections whose members are aggregated.
 //! - [`path`]: classify an aggregate path (service root, collection, member of a BMC, passthrough).
@@ -12,6 +13,7 @@
 
 pub mod collections;
 pub mod error_body;
+pub mod events;
 pub mod ids;
 pub mod messages;
 pub mod odata;

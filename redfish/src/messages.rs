@@ -99,26 +99,7 @@ impl Message {
 
     /// The registry text with `%1..%n` replaced by the arguments.
     pub fn text(&self) -> String {
-        let template = self.registry_field("Message");
-        let mut out = String::with_capacity(template.len() + 32);
-        let mut rest = template;
-        while let Some(pos) = rest.find('%') {
-            out.push_str(&rest[..pos]);
-            let after = &rest[pos + 1..];
-            let digits = after.chars().take_while(char::is_ascii_digit).count();
-            match after[..digits].parse::<usize>() {
-                Ok(n) if n >= 1 && n <= self.args.len() => {
-                    out.push_str(&self.args[n - 1]);
-                    rest = &after[digits..];
-                }
-                _ => {
-                    out.push('%');
-                    rest = after;
-                }
-            }
-        }
-        out.push_str(rest);
-        out
+        fill(self.registry_field("Message"), &self.args)
     }
 
     pub fn severity(&self) -> &'static str {
@@ -215,6 +196,12 @@ impl Message {
     pub fn action_parameter_missing(action: &str, parameter: &str) -> Self {
         Self::of("ActionParameterMissing", &[action, parameter])
     }
+    pub fn action_parameter_unknown(action: &str, parameter: &str) -> Self {
+        Self::of("ActionParameterUnknown", &[action, parameter])
+    }
+    pub fn action_parameter_value_type_error(value: &str, parameter: &str, action: &str) -> Self {
+        Self::of("ActionParameterValueTypeError", &[value, parameter, action])
+    }
     pub fn action_parameter_value_not_in_list(value: &str, parameter: &str, action: &str) -> Self {
         Self::of("ActionParameterValueNotInList", &[value, parameter, action])
     }
@@ -295,6 +282,29 @@ impl Message {
     }
 }
 
+/// A registry template with `%1..%n` replaced by `args` (a `%` without a matching argument stays).
+pub(crate) fn fill(template: &str, args: &[String]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(pos) = rest.find('%') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        match after[..digits].parse::<usize>() {
+            Ok(n) if n >= 1 && n <= args.len() => {
+                out.push_str(&args[n - 1]);
+                rest = &after[digits..];
+            }
+            _ => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +372,8 @@ mod tests {
             Message::property_value_out_of_range("v", "p"),
             Message::action_parameter_missing("a", "p"),
             Message::action_parameter_value_not_in_list("v", "p", "a"),
+            Message::action_parameter_unknown("a", "p"),
+            Message::action_parameter_value_type_error("v", "p", "a"),
             Message::query_not_supported_on_resource(),
             Message::query_parameter_unsupported("p"),
             Message::query_parameter_value_format_error("v", "p"),

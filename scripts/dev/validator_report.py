@@ -10,7 +10,11 @@ Interop judging (see README "Conformance"): a profile applies to every resource 
   * failures on aggregated BMC resources count only where the same bmc-sim, validated directly,
     passes (the aggregate must do exactly as well as the BMC itself); for the Rack Manager profile
     they do not apply at all (its requirements describe the rack manager, not the servers);
-  * KNOWN_PROFILE_DEFECTS lists requirements no service can meet, each with its reason.
+  * KNOWN_PROFILE_DEFECTS lists requirements no service can meet, each with its reason;
+    KNOWN_GAPS what the product does not do (yet). An entry is (profile, message fragment,
+    reason[, regex the resource URI must match]).
+  * a service-wide comparison failure ("across all instances") is the same failure whichever
+    instance the validator cites, so it is compared without the array index and value.
 Prints one summary line per tool: `<tool>: N passed, N failed, N warned` and the failures, and
 exits 1 when anything counts as failed.
 """
@@ -21,6 +25,23 @@ KNOWN_PROFILE_DEFECTS = [
     # OCPRackManagerController v1.1.0 lists SimpleUpdate under LogEntry; LogEntry has no actions.
     ("OCPRackManagerController", "/Actions/#LogEntry.SimpleUpdate",
      "profile defect: LogEntry defines no SimpleUpdate action in any schema version"),
+    # The rack is the top of the containment tree; Chassis.Links.ContainedBy is not nullable.
+    ("OCPRackManagerController", "/Links/ContainedBy (",
+     "profile defect: the rack enclosure is contained by nothing (ContainedBy may not be null)",
+     r"^/redfish/v1/Chassis/Rack1$"),
+    # Power and Thermal have no Status or PowerConsumedWatts of their own in any schema version
+    # (they are per PowerControl / per sensor, and are served there).
+    ("OCPRackManagerController", "/Status (",
+     "profile defect: the Power and Thermal schemas define no top-level Status",
+     r"^/redfish/v1/Chassis/Rack1/(Power|Thermal)$"),
+    ("OCPRackManagerController", "/PowerConsumedWatts (",
+     "profile defect: Power defines PowerConsumedWatts only in PowerControl (served there)",
+     r"^/redfish/v1/Chassis/Rack1/Power$"),
+    # Typos of the schema's names: Manager.NetworkProtocol, ManagerNetworkProtocol.*.ProtocolEnabled.
+    ("OCPRackManagerController", "/ManagerNetworkProtocol (",
+     "profile defect: Manager's link is named NetworkProtocol (served)"),
+    ("OCPRackManagerController", "/ProtocolEnable (",
+     "profile defect: the property is named ProtocolEnabled (served)"),
 ]
 # Requirements the product does not meet yet, printed on every run as KNOWN GAP so they stay
 # visible (and listed in the open conformance issue) rather than silently skipped.
@@ -31,6 +52,64 @@ KNOWN_GAPS = [
     ("OCPServiceBaseline", "#CertificateService.ReplaceCertificate",
      "certificate rotation is file-based (scripts/make-cert + Apache graceful restart); "
      "GenerateCSR/ReplaceCertificate through Redfish are not implemented yet"),
+    ("OCPRackManagerController", "/Power (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPRackManagerController", "/Thermal (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPRackManagerController", "/Actions/#Chassis.Reset (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPBaselineHardwareManagement", "/Power (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPBaselineHardwareManagement", "/Thermal (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPBaselineHardwareManagement", "/PowerSubsystem (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPBaselineHardwareManagement", "/ThermalSubsystem (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPBaselineHardwareManagement", "/IndicatorLED (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPBaselineHardwareManagement", "/LocationIndicatorActive (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPServerHardwareManagement", "/Power (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPServerHardwareManagement", "/Thermal (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPServerHardwareManagement", "/PowerSubsystem (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPServerHardwareManagement", "/ThermalSubsystem (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPServerHardwareManagement", "/IndicatorLED (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    ("OCPServerHardwareManagement", "/LocationIndicatorActive (",
+     "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
+     r"^/redfish/v1/Chassis/MgtSwitch$"),
+    # The host's network settings belong to its OS (or SONiC); the rack manager reports them.
+    ("OCPRackManagerController", "Write Requirement Error",
+     "the rack manager's EthernetInterfaces report the host's network read-only; configuring "
+     "the host network through Redfish is not implemented",
+     r"^/redfish/v1/Managers/Aggregator/EthernetInterfaces/"),
+    ("OCPBaselineHardwareManagement", "Write Requirement Error",
+     "the rack manager's EthernetInterfaces report the host's network read-only; configuring "
+     "the host network through Redfish is not implemented",
+     r"^/redfish/v1/Managers/Aggregator/EthernetInterfaces/"),
+    ("OCPServerHardwareManagement", "Write Requirement Error",
+     "the rack manager's EthernetInterfaces report the host's network read-only; configuring "
+     "the host network through Redfish is not implemented",
+     r"^/redfish/v1/Managers/Aggregator/EthernetInterfaces/"),
 ]
 
 
@@ -74,6 +153,19 @@ def strip_prefix(uri):
     return re.sub(r"/s\d+-", "/", uri)
 
 
+def known(entries, name, uri, msg):
+    """The reason of the first entry matching this failure, or None."""
+    for prof, frag, why, *where in entries:
+        if prof == name and frag in msg and (not where or (uri and re.search(where[0], uri))):
+            return why
+    return None
+
+
+def service_wide_key(msg):
+    """A service-wide failure without the instance it happened to cite (index and value)."""
+    return re.sub(r"^/(\w+)/\d+/(\S+) \(.*?\):", r"/\1/*/\2:", msg)
+
+
 def interop(profile, agg_dir, direct_dir=None):
     name = os.path.basename(profile).split(".")[0]
     log = latest(os.path.join(agg_dir, "**", "RedfishInteropValidatorDebug*.log"))
@@ -86,15 +178,16 @@ def interop(profile, agg_dir, direct_dir=None):
         dlog = latest(os.path.join(d, "**", "RedfishInteropValidatorDebug*.log")) if d else None
         if dlog:
             direct |= {(u, m) for u, m in parse_log(dlog)[0]}
+    direct |= {(None, service_wide_key(m)) for u, m in direct if u is None}
     counted, not_applicable, defects, gaps = [], [], [], []
     for uri, msg in fails:
-        defect = next((why for prof, frag, why in KNOWN_PROFILE_DEFECTS if prof == name and frag in msg), None)
-        gap = next((why for prof, frag, why in KNOWN_GAPS if prof == name and frag in msg), None)
+        defect = known(KNOWN_PROFILE_DEFECTS, name, uri, msg)
+        gap = known(KNOWN_GAPS, name, uri, msg)
         if defect:
             defects.append((uri, msg, defect))
         elif gap:
             gaps.append((uri, msg, gap))
-        elif uri is None and direct_dir and (None, msg) in direct:
+        elif uri is None and direct_dir and (None, service_wide_key(msg)) in direct:
             not_applicable.append(("(service-wide)", msg, "the BMCs themselves fail this when validated directly"))
         elif uri and AGGREGATED.search(uri):
             if name == "OCPRackManagerController":

@@ -1,6 +1,7 @@
 # Sourced by test scripts: starts the real binaries (bmc-sim rack, aggregator-svc, frontend-svc)
 # on loopback with free ports and state in a temporary directory, and stops them again.
 #   stack_start DIR "dmtf idrac ilo"   # one BMC per profile word (https), ids s1..sN
+#     (STACK_AGGREGATOR_EXTRA: TOML tables added to the aggregator's config, e.g. [aggregator.manager])
 #   -> exports STACK_URL (http://127.0.0.1:PORT), STACK_USER, STACK_PASSWORD, STACK_DIR
 #   stack_stop
 # Binaries come from target/debug (scripts/test builds them first), or from STACK_BIN_DIR if set
@@ -39,6 +40,7 @@ stack_start() {
   STACK_PASSWORD="$(python3 -c 'import secrets; print(secrets.token_urlsafe(15))')"
   {
     printf '[aggregator]\ngrpc_listen = "127.0.0.1:0"\nstate_dir = "%s/aggregator"\nrequest_timeout_ms = 10000\n' "$dir"
+    printf '%s\n' "${STACK_AGGREGATOR_EXTRA:-}"
     for n in $(seq 1 "$i"); do
       local url
       url="$(grep -m1 "^bmc s$n listening on" "$dir/bmc-sim.out" | awk '{print $NF}')"
@@ -83,7 +85,8 @@ stack_apache() {
   command -v apache2 > /dev/null || { echo "apache2 is not installed (apt-get install apache2)" >&2; return 1; }
   dir="$STACK_DIR/apache"
   mkdir -p "$dir"
-  "$root/scripts/make-cert" "$dir/tls" localhost 127.0.0.1 > /dev/null
+  # A certificate made before stack_start (so the rack manager can list it) is kept.
+  [ -s "$dir/tls/tls.crt" ] || "$root/scripts/make-cert" "$dir/tls" localhost 127.0.0.1 > /dev/null
   port="$(_free_port)"; status_port="$(_free_port)"
   # The shipped config names the container's ServerRoot; on a host, point it at the repository.
   sed "s|^ServerRoot .*|ServerRoot \"$root/apache\"|; s|/etc/reddrum/apache|$root/apache|g" \

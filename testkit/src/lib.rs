@@ -25,6 +25,11 @@ pub struct StackOptions {
     pub request_timeout_ms: u64,
     pub discovery_interval_secs: u64,
     pub tls: bool,
+    /// Added to the `[aggregator]` TOML before the BMC list: top-level keys first, then tables
+    /// (e.g. `inside_switch = false\n[rack]\nmodel = "R1"\n[pdu]\nreseat_command = [...]`).
+    pub extra_aggregator_toml: String,
+    /// (bmc id, socket): `pdu_socket` of those BMCs.
+    pub pdu_sockets: Vec<(String, String)>,
 }
 
 impl StackOptions {
@@ -36,6 +41,8 @@ impl StackOptions {
             request_timeout_ms: 3_000,
             discovery_interval_secs: 300,
             tls: false,
+            extra_aggregator_toml: String::new(),
+            pdu_sockets: Vec::new(),
         }
     }
 }
@@ -46,7 +53,8 @@ pub struct Service {
 }
 
 impl Service {
-    async fn stop(self) {
+    /// Stops the service and waits for it (bounded).
+    pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
     }
@@ -81,19 +89,26 @@ pub fn aggregator_config(
     let bmcs = sims
         .iter()
         .map(|s| {
+            let socket = options
+                .pdu_sockets
+                .iter()
+                .find(|(id, _)| id == s.id())
+                .map(|(_, socket)| format!("pdu_socket = \"{socket}\"\n"))
+                .unwrap_or_default();
             format!(
-                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n",
+                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n{socket}",
                 s.id(),
                 s.url()
             )
         })
         .collect::<String>();
     let text = format!(
-        "grpc_listen = \"127.0.0.1:0\"\nstate_dir = \"{}\"\nconnect_timeout_ms = {}\nrequest_timeout_ms = {}\ndiscovery_interval_secs = {}\n{bmcs}",
+        "grpc_listen = \"127.0.0.1:0\"\nstate_dir = \"{}\"\nconnect_timeout_ms = {}\nrequest_timeout_ms = {}\ndiscovery_interval_secs = {}\n{}\n{bmcs}",
         state_dir.display(),
         options.connect_timeout_ms,
         options.request_timeout_ms,
         options.discovery_interval_secs,
+        options.extra_aggregator_toml,
     );
     toml_config(&text)
 }
@@ -160,6 +175,11 @@ impl Stack {
 
     pub fn options(&self) -> &StackOptions {
         &self.options
+    }
+
+    /// Changes what the next [`Stack::restart_services`] starts with.
+    pub fn options_mut(&mut self) -> &mut StackOptions {
+        &mut self.options
     }
 
     pub fn url(&self, path: &str) -> String {

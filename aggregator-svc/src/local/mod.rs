@@ -1,23 +1,98 @@
-//! The aggregate's own resources (owned by aggregator-svc, never forwarded): the service
-//! singletons that parent merged collections (UpdateService, TaskService) and, with the rack
-//! resources, the rack itself.
+//! The aggregate's own resources (owned by aggregator-svc, never forwarded), one file per family:
+//! the service singletons that parent merged collections ([`services`]), the rack's chassis
+//! ([`chassis`], [`power`]), the rack manager ([`manager`], [`logs`]), local tasks ([`tasks`]) and
+//! the PDU reseat action ([`pdu`]). Handlers are thin: the state they read is in [`crate::rack`].
 
+mod chassis;
+mod logs;
+mod manager;
+pub mod patch;
+pub mod pdu;
+mod power;
+pub mod reply;
 mod services;
+mod tasks;
 
+use crate::AppState;
+use crate::config::rack::RackSettings;
 use crate::error::AggError;
 use crate::exchange::{Exchange, Reply};
-use crate::inventory::Inventory;
-use bytes::Bytes;
-use http::{HeaderValue, Method};
-use serde_json::Value;
+use http::Method;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// What every local handler gets.
+pub struct Ctx<'a> {
+    pub state: &'a Arc<AppState>,
+    pub s: Arc<RackSettings>,
+    pub ex: &'a Exchange,
+}
+
+impl Ctx<'_> {
+    pub fn not_found(&self) -> AggError {
+        AggError::NotFound {
+            path: self.ex.path.clone(),
+        }
+    }
+
+    /// Every BMC's members of `collection`, in listing order (the aggregate's own excluded).
+    pub fn aggregated(&self, collection: &str) -> Vec<String> {
+        let inv = &self.state.inventory;
+        inv.bmcs()
+            .iter()
+            .flat_map(|b| inv.members_of(b.id.as_str(), collection))
+            .collect()
+    }
+
+    /// Health of the rack's servers: every BMC answering is OK, some down Warning, all down
+    /// Critical.
+    pub fn bmc_rollup(&self) -> &'static str {
+        let bmcs = self.state.inventory.bmcs();
+        let down = bmcs
+            .iter()
+            .filter(|b| b.health().state == crate::inventory::HealthState::Down)
+            .count();
+        match down {
+            0 => "OK",
+            d if d == bmcs.len() => "Critical",
+            _ => "Warning",
+        }
+    }
+}
+
+pub fn link(uri: &str) -> Value {
+    json!({"@odata.id": uri})
+}
+
+pub fn links(uris: &[String]) -> Value {
+    Value::Array(uris.iter().map(|u| link(u)).collect())
+}
 
 /// Serves `path` if the aggregate owns it.
-pub fn serve(inventory: &Inventory, exchange: &Exchange) -> Result<Reply, AggError> {
+pub async fn serve(state: &Arc<AppState>, exchange: &Exchange) -> Result<Reply, AggError> {
     let path = trim_slash(&exchange.path);
-    let body = services::singleton(inventory, path).ok_or_else(|| AggError::NotFound {
-        path: exchange.path.clone(),
-    })?;
-    read_only(exchange, body)
+    if let Some(body) = services::singleton(&state.inventory, path) {
+        reply::only(exchange, &[Method::GET, Method::HEAD], READ_ONLY)?;
+        return reply::json(exchange, &body, READ_ONLY);
+    }
+    let ctx = Ctx {
+        state,
+        s: state.rack.settings(),
+        ex: exchange,
+    };
+    let segments: Vec<&str> = path
+        .strip_prefix("/redfish/v1/")
+        .map(|p| p.split('/').collect())
+        .unwrap_or_default();
+    match segments.as_slice() {
+        ["Chassis", id, rest @ ..] => chassis::serve(&ctx, id, rest).await,
+        ["Managers", id, rest @ ..] if ctx.s.manager.enabled && *id == ctx.s.manager.id => {
+            manager::serve(&ctx, rest).await
+        }
+        ["TaskService", "Tasks", id] => tasks::serve_task(&ctx, id),
+        ["TaskService", "TaskMonitors", id] => tasks::serve_monitor(&ctx, id),
+        _ => Err(ctx.not_found()),
+    }
 }
 
 fn trim_slash(path: &str) -> &str {
@@ -28,27 +103,6 @@ fn trim_slash(path: &str) -> &str {
 }
 
 const READ_ONLY: &str = "GET, HEAD";
-
-/// GET/HEAD of a read-only local resource; 405 otherwise.
-fn read_only(exchange: &Exchange, body: Value) -> Result<Reply, AggError> {
-    if exchange.method != Method::GET && exchange.method != Method::HEAD {
-        return Err(AggError::MethodNotAllowed {
-            path: exchange.path.clone(),
-            allow: READ_ONLY,
-        });
-    }
-    let bytes = if exchange.method == Method::HEAD {
-        Bytes::new()
-    } else {
-        Bytes::from(serde_json::to_vec(&body).map_err(|e| AggError::Internal(e.to_string()))?)
-    };
-    let mut reply = Reply::json(200, bytes);
-    reply
-        .headers
-        .push((http::header::ALLOW, HeaderValue::from_static(READ_ONLY)));
-    reply.headers.extend(crate::exchange::describedby(&body));
-    Ok(reply)
-}
 
 /// Top-level singletons the ServiceRoot links to.
 pub fn service_root_links() -> &'static [(&'static str, &'static str)] {

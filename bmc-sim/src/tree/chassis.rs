@@ -127,6 +127,7 @@ fn thermal(b: &mut TreeBuilder, l: &Layout, chas: &str) {
                 "Reading": 5400 + 120 * i,
                 "ReadingUnits": "RPM",
                 "PhysicalContext": "SystemBoard",
+                "HotPluggable": true,
                 "Status": ok_status(),
             })
         })

@@ -1,0 +1,380 @@
+//! The rack's own resources in `[aggregator]`: the rack enclosure, the management switch, the
+//! aggregator's manager, the host chassis, the PDU reseat command and the readings poller. Each
+//! local resource can be switched off and renamed; its id must never look like an aggregated
+//! member id (`<bmc>-<member>`), or requests for it would be forwarded to a BMC.
+
+use redfish::ids::split_member;
+use serde::Deserialize;
+use std::path::PathBuf;
+use svc_common::ConfigError;
+
+/// The rack enclosure chassis (`ChassisType` Rack).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RackConfig {
+    pub enabled: bool,
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+    pub part_number: String,
+    /// The AssetTag until a client PATCHes it (then the stored value wins).
+    pub asset_tag: String,
+}
+
+impl Default for RackConfig {
+    fn default() -> Self {
+        RackConfig {
+            enabled: true,
+            id: "Rack1".into(),
+            name: "Rack".into(),
+            description: "The rack enclosure: every aggregated server, the management switch and the rack manager".into(),
+            manufacturer: String::new(),
+            model: String::new(),
+            serial_number: String::new(),
+            part_number: String::new(),
+            asset_tag: String::new(),
+        }
+    }
+}
+
+/// The rack's management switch chassis.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SwitchConfig {
+    pub enabled: bool,
+    pub id: String,
+    pub name: String,
+    /// `RackMount` or `Module`.
+    pub chassis_type: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+    pub part_number: String,
+    pub asset_tag: String,
+}
+
+impl Default for SwitchConfig {
+    fn default() -> Self {
+        SwitchConfig {
+            enabled: true,
+            id: "MgtSwitch".into(),
+            name: "Management Switch".into(),
+            chassis_type: "RackMount".into(),
+            manufacturer: String::new(),
+            model: String::new(),
+            serial_number: String::new(),
+            part_number: String::new(),
+            asset_tag: String::new(),
+        }
+    }
+}
+
+/// The separate server the aggregator runs on when it is not inside the switch.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostConfig {
+    pub enabled: bool,
+    pub id: String,
+    pub name: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub serial_number: String,
+    pub part_number: String,
+    pub asset_tag: String,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            enabled: true,
+            id: "AggregatorHost".into(),
+            name: "Aggregator Host".into(),
+            manufacturer: String::new(),
+            model: String::new(),
+            serial_number: String::new(),
+            part_number: String::new(),
+            asset_tag: String::new(),
+        }
+    }
+}
+
+/// The aggregator's own manager (ManagerType RackManager).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManagerConfig {
+    pub enabled: bool,
+    pub id: String,
+    pub name: String,
+    pub model: String,
+    /// Port clients reach the service on over plain HTTP (the frontend's, or Apache's); 0 = HTTP off.
+    pub http_port: u16,
+    /// Port of HTTPS (Apache in front); 0 = HTTPS off.
+    pub https_port: u16,
+    /// PEM file of the TLS certificate clients see; listed under the manager's Certificates.
+    pub tls_certificate: Option<PathBuf>,
+    /// Host name reported on the EthernetInterfaces (default: the kernel's host name).
+    pub host_name: Option<String>,
+    /// Newest log entries kept; older ones are dropped.
+    pub log_max_entries: u32,
+    /// Local tasks (rack reset, PDU reseat) kept after they finish.
+    pub max_tasks: u32,
+}
+
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        ManagerConfig {
+            enabled: true,
+            id: "Aggregator".into(),
+            name: "Rack Manager".into(),
+            model: "RedDrum Aggregator".into(),
+            http_port: 8080,
+            https_port: 443,
+            tls_certificate: None,
+            host_name: None,
+            log_max_entries: 1000,
+            max_tasks: 100,
+        }
+    }
+}
+
+/// The PDU reseat hook: `reseat_command` is an argv list (no shell) in which `{socket}` is
+/// replaced by the BMC's `pdu_socket` (and `{bmc}` by its id).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PduConfig {
+    pub reseat_command: Vec<String>,
+    pub timeout_secs: u64,
+}
+
+impl Default for PduConfig {
+    fn default() -> Self {
+        PduConfig {
+            reseat_command: Vec::new(),
+            timeout_secs: 60,
+        }
+    }
+}
+
+/// The background poller of the servers' Power and Thermal readings (the rack's Power/Thermal).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReadingsConfig {
+    pub interval_secs: u64,
+    pub concurrency: usize,
+    pub timeout_ms: u64,
+}
+
+impl Default for ReadingsConfig {
+    fn default() -> Self {
+        ReadingsConfig {
+            interval_secs: 60,
+            concurrency: 8,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Everything about the rack's own resources, as the handlers need it (reloadable).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RackSettings {
+    pub inside_switch: bool,
+    pub rack: RackConfig,
+    pub switch: SwitchConfig,
+    pub host: HostConfig,
+    pub manager: ManagerConfig,
+    pub pdu: PduConfig,
+    pub readings: ReadingsConfig,
+}
+
+impl RackSettings {
+    /// The host chassis is served only when the aggregator does not run inside the switch.
+    pub fn host_enabled(&self) -> bool {
+        !self.inside_switch && self.host.enabled
+    }
+
+    /// Checks ids, the switch type, the reseat command and the poller numbers.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut ids: Vec<(&str, &str)> = Vec::new();
+        if self.rack.enabled {
+            ids.push(("aggregator.rack.id", &self.rack.id));
+        }
+        if self.switch.enabled {
+            ids.push(("aggregator.switch.id", &self.switch.id));
+        }
+        if self.host_enabled() {
+            ids.push(("aggregator.host.id", &self.host.id));
+        }
+        if self.manager.enabled {
+            ids.push(("aggregator.manager.id", &self.manager.id));
+        }
+        for (key, id) in &ids {
+            check_local_id(id).map_err(|e| ConfigError::at(key, e))?;
+        }
+        let chassis_ids: Vec<&(&str, &str)> = ids
+            .iter()
+            .filter(|(k, _)| *k != "aggregator.manager.id")
+            .collect();
+        for (i, (key, id)) in chassis_ids.iter().enumerate() {
+            if chassis_ids[..i].iter().any(|(_, other)| other == id) {
+                return Err(ConfigError::at(key, format!("id '{id}' is used twice")));
+            }
+        }
+        if !matches!(self.switch.chassis_type.as_str(), "RackMount" | "Module") {
+            return Err(ConfigError::at(
+                "aggregator.switch.chassis_type",
+                format!("'{}' must be RackMount or Module", self.switch.chassis_type),
+            ));
+        }
+        if let Some(first) = self.pdu.reseat_command.first()
+            && first.trim().is_empty()
+        {
+            return Err(ConfigError::at(
+                "aggregator.pdu.reseat_command",
+                "the program (first element) must not be empty",
+            ));
+        }
+        let positive = [
+            ("aggregator.pdu.timeout_secs", self.pdu.timeout_secs),
+            (
+                "aggregator.readings.interval_secs",
+                self.readings.interval_secs,
+            ),
+            (
+                "aggregator.readings.concurrency",
+                self.readings.concurrency as u64,
+            ),
+            ("aggregator.readings.timeout_ms", self.readings.timeout_ms),
+            (
+                "aggregator.manager.log_max_entries",
+                u64::from(self.manager.log_max_entries),
+            ),
+            (
+                "aggregator.manager.max_tasks",
+                u64::from(self.manager.max_tasks),
+            ),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(ConfigError::at(key, "must be greater than 0"));
+            }
+        }
+        if let Some(cert) = &self.manager.tls_certificate
+            && !cert.is_file()
+        {
+            return Err(ConfigError::at(
+                "aggregator.manager.tls_certificate",
+                format!("{} is not a readable file", cert.display()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A local resource id: a plain Redfish id segment that can never be read as `<bmc>-<member>`.
+pub fn check_local_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+    {
+        return Err(format!(
+            "'{id}' may hold only letters, digits, '_', '-' and '.'"
+        ));
+    }
+    if split_member(id).is_some() {
+        return Err(format!(
+            "'{id}' would be read as an aggregated member id (<bmc>-<member>); use one without '-', e.g. Rack1"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        RackSettings::default()
+            .validate()
+            .expect("defaults are valid");
+    }
+
+    #[test]
+    fn local_ids_that_look_aggregated_are_refused() {
+        assert!(check_local_id("Rack1").is_ok());
+        assert!(check_local_id("MgtSwitch").is_ok());
+        assert!(check_local_id("Aggregator").is_ok());
+        assert!(
+            check_local_id("1-Rack").is_ok(),
+            "a BMC id starts with a letter"
+        );
+        assert!(check_local_id("rack-1").is_err());
+        assert!(check_local_id("").is_err());
+        assert!(check_local_id("a/b").is_err());
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        type Mutate = Box<dyn Fn(&mut RackSettings)>;
+        let rows: Vec<(Mutate, &str)> = vec![
+            (Box::new(|s| s.rack.id = "r-1".into()), "aggregator.rack.id"),
+            (
+                Box::new(|s| s.switch.id = "Rack1".into()),
+                "aggregator.switch.id",
+            ),
+            (
+                Box::new(|s| s.manager.id = "m-x".into()),
+                "aggregator.manager.id",
+            ),
+            (
+                Box::new(|s| s.switch.chassis_type = "Blade".into()),
+                "aggregator.switch.chassis_type",
+            ),
+            (
+                Box::new(|s| s.pdu.reseat_command = vec![" ".into()]),
+                "aggregator.pdu.reseat_command",
+            ),
+            (
+                Box::new(|s| s.pdu.timeout_secs = 0),
+                "aggregator.pdu.timeout_secs",
+            ),
+            (
+                Box::new(|s| s.readings.concurrency = 0),
+                "aggregator.readings.concurrency",
+            ),
+            (
+                Box::new(|s| s.manager.tls_certificate = Some("/nope.pem".into())),
+                "aggregator.manager.tls_certificate",
+            ),
+            (
+                Box::new(|s| {
+                    s.inside_switch = false;
+                    s.host.id = "x-y".into();
+                }),
+                "aggregator.host.id",
+            ),
+        ];
+        for (mutate, key) in rows {
+            let mut s = RackSettings::default();
+            mutate(&mut s);
+            let e = s.validate().expect_err(key).to_string();
+            assert!(e.contains(key), "{key}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_disabled_resource_is_not_checked_and_the_host_only_counts_outside_the_switch() {
+        let mut s = RackSettings::default();
+        s.rack.enabled = false;
+        s.rack.id = "bad-id".into();
+        s.inside_switch = true;
+        s.host.id = "also-bad".into();
+        s.validate().expect("disabled ids are not served");
+    }
+}

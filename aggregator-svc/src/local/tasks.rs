@@ -1,0 +1,36 @@
+//! The aggregator's own tasks and their monitors: a monitor answers 202 (with the Task) while the
+//! task runs and 200 with the finished Task after.
+
+use super::{Ctx, reply};
+use crate::error::AggError;
+use crate::exchange::Reply;
+use crate::rack::tasks::is_running;
+use http::Method;
+
+const READ_ALLOW: &str = "GET, HEAD";
+
+pub fn serve_task(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
+    let task = ctx
+        .state
+        .rack
+        .tasks
+        .get(id)
+        .ok_or_else(|| ctx.not_found())?;
+    reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
+    reply::json(ctx.ex, &task, READ_ALLOW)
+}
+
+pub fn serve_monitor(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
+    let task = ctx
+        .state
+        .rack
+        .tasks
+        .get(id)
+        .ok_or_else(|| ctx.not_found())?;
+    reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
+    if is_running(&task) {
+        reply::accepted(&task)
+    } else {
+        reply::json(ctx.ex, &task, READ_ALLOW)
+    }
+}
