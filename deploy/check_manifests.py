@@ -184,6 +184,8 @@ def check_compose():
               f"{n}: read-only root, no capabilities, /tmp tmpfs")
         check(bool(s.get("cpus")) and bool(s.get("mem_limit")) and bool(s.get("pids_limit")), f"{n}: cpus, mem_limit, pids_limit")
         check(s.get("restart") == "unless-stopped", f"{n}: restart policy")
+        test = s.get("healthcheck", {}).get("test", [])
+        check(test[:1] == ["CMD"] and test[1].startswith("/usr/local/bin/"), f"{n}: health check runs the image's own probe")
         env = s.get("environment", {})
         check(not any("PASSWORD" in k.upper() and "FILE" not in k.upper() for k in env), f"{n}: no password in the environment")
     check(set(services["frontend-svc"].get("secrets", [])) == {"admin_password"}
@@ -233,6 +235,15 @@ def check_sonic():
         for dep in m["package"].get("depends", []):
             check(dep["name"] in names, f"{name} depends on {dep['name']}, which is one of ours")
     check(set(names) == {"reddrum-apache", "reddrum-frontend", "reddrum-aggregator"}, "one manifest per service image")
+    cfg = tomllib.loads((ROOT / "docker/sonic/reddrum.toml").read_text())
+    env = names["reddrum-apache"]["container"]["environment"]
+    check(env.get("REDDRUM_FRONTEND_URL") == f"http://{cfg['frontend']['listen']}"
+          and cfg["frontend"]["listen"].startswith("127.0.0.1:") and cfg["aggregator"]["grpc_listen"].startswith("127.0.0.1:")
+          and cfg["frontend"]["trusted_proxies"] == ["127.0.0.1"],
+          "SONiC (host network): services on loopback, Apache proxies to frontend-svc, trusts only 127.0.0.1")
+    ports = [cfg["frontend"]["listen"].rsplit(":", 1)[1], cfg["aggregator"]["grpc_listen"].rsplit(":", 1)[1],
+             env["REDDRUM_HTTPS_PORT"], env["REDDRUM_STATUS_PORT"]]
+    check(len(set(ports)) == len(ports) and "443" not in ports, f"SONiC: distinct ports, 443 left to SONiC ({ports})")
 
 
 # ---------------------------------------------------------------- Apache
@@ -276,6 +287,7 @@ def check_binaries():
     configs = {
         "deploy/k8s ConfigMap": (docs[0]["data"]["reddrum.toml"], "/run/secrets/reddrum/"),
         "docker/config/reddrum.toml": ((ROOT / "docker/config/reddrum.toml").read_text(), "/run/secrets/"),
+        "docker/sonic/reddrum.toml": ((ROOT / "docker/sonic/reddrum.toml").read_text(), "/etc/reddrum/secrets/"),
     }
     with tempfile.TemporaryDirectory() as tmp:
         for secret in ("admin_password", "bmc_password"):

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 T0=$(date +%s)
 
-say() { printf '[compose-e2e] %s\n' "$*"; }
+say() { printf "[compose-e2e +%3ds] %s\n" "$(($(date +%s) - T0))" "$*"; }
 passed=0
 skipped=0
 ok() { passed=$((passed + 1)); say "PASS $*"; }
@@ -47,6 +47,8 @@ export REDDRUM_TLS_DIR="$WORK/tls" REDDRUM_SECRETS_DIR="$WORK/secrets"
 export REDDRUM_SERVER_NAME=localhost REDDRUM_HTTP=redirect
 # A paused BMC answers nothing: a short BMC timeout keeps the test quick.
 export REDDRUM_BMC_REQUEST_TIMEOUT_MS=4000
+# Health checks every 3 s instead of 15 s, so "all healthy" is seen soon after start.
+export REDDRUM_HEALTH_INTERVAL=3s
 BASE="https://localhost:$HTTPS_PORT"
 
 dc() { "${DC[@]}" -p "$PROJECT" --profile sim "$@"; }
@@ -131,19 +133,34 @@ mkdir -p "$WORK/secrets"
 ADMIN_PW="$(openssl rand -hex 12)"
 printf '%s\n' "$ADMIN_PW" > "$WORK/secrets/admin_password"
 printf 'calvin\n' > "$WORK/secrets/bmc_password"         # bmc-sim's account
-chown 10001:10001 "$WORK/secrets/"* && chmod 0400 "$WORK/secrets/"*
-scripts/make-cert --owner 10001:10001 "$WORK/tls" localhost 127.0.0.1 ::1 >/dev/null
+if [ "$(id -u)" = 0 ]; then
+  chown 10001:10001 "$WORK/secrets/"* && chmod 0400 "$WORK/secrets/"*
+  scripts/make-cert --owner 10001:10001 "$WORK/tls" localhost 127.0.0.1 ::1 >/dev/null
+else  # the containers run as 10001: without root, let them read the test's throwaway files
+  chmod 0444 "$WORK/secrets/"*
+  scripts/make-cert "$WORK/tls" localhost 127.0.0.1 ::1 >/dev/null && chmod 0444 "$WORK/tls/tls.key"
+fi
 ok "make-cert: self-signed certificate with SANs, secrets as files"
 
 # ---- 2. the stack
 say "starting project $PROJECT (sim profile), https on 127.0.0.1:$HTTPS_PORT"
+# The rack first, as in real life (BMCs are there before the aggregator): a BMC that is down at
+# the aggregator's first discovery is only retried at the next discovery interval.
+dc up -d bmc1 bmc2 bmc3 bmc4 2>&1 | sed 's/^/  /'
+bmcs_healthy() {
+  [ "$(dc ps -q bmc1 bmc2 bmc3 bmc4 | xargs -r docker inspect -f '{{.State.Health.Status}}' | grep -c '^healthy$')" = 4 ]
+}
+wait_until 60 "the 4 BMC containers healthy" bmcs_healthy
+say "BMCs healthy; starting apache, frontend-svc, aggregator-svc"
 dc up -d 2>&1 | sed 's/^/  /'
 nbmc=$(dc ps -q | xargs -r docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}' | grep -c '^bmc')
 [ "$nbmc" -ge 4 ] || fail "expected at least 4 bmc-sim containers, got $nbmc"
 root_ok() { req GET /redfish/v1 && [ "$STATUS" = 200 ]; }
 wait_until 90 "the service root through Apache" root_ok
 four_systems() { admin GET /redfish/v1/Systems && [ "$STATUS" = 200 ] && [ "$(json 'd["Members@odata.count"]')" -ge 4 ]; }
+say "service root answers through Apache"
 wait_until 90 "4 aggregated Systems" four_systems
+say "4 Systems aggregated; waiting for every health check"
 all_healthy() {
   [ "$(dc ps -q | xargs -r docker inspect -f '{{.State.Health.Status}}' | grep -vc '^healthy$')" = 0 ]
 }
@@ -220,6 +237,11 @@ if [ "$STATUS" = 201 ]; then
   token=$(header x-auth-token)
   [ -n "$token" ] || fail "session without X-Auth-Token"
   ok "session created ($session_uri)"
+  line=$(docker logs "$(dc ps -q frontend-svc)" 2>&1 | grep "session opened" | tail -1)
+  apache_ip=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k "'"$PROJECT"'_internal"}}{{$v.IPAddress}}{{end}}{{end}}' "$(dc ps -q apache)")
+  echo "$line" | grep -q 'scheme="https"' && ! echo "$line" | grep -q "addr=$apache_ip " \
+    || fail "frontend-svc should log the client Apache saw, over https, not Apache ($apache_ip): $line"
+  ok "frontend-svc logs the client from Apache's X-Forwarded-For and scheme https: $(echo "$line" | grep -o 'client{[^}]*}')"
 else
   skip "sessions: POST /redfish/v1/SessionService/Sessions answered $STATUS (sessions not available yet)"
 fi
