@@ -183,10 +183,7 @@ pub async fn run(
     let served = tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(service)
-        .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            shutdown,
-        )
+        .serve_with_incoming_shutdown(without_nagle(listener), shutdown)
         .await;
     cancel.cancel();
     tracker.close();
@@ -200,4 +197,17 @@ pub async fn run(
         bmc.client.logout().await;
     }
     served.map_err(|e| RunError::Serve(e.to_string()))
+}
+
+/// Accepted connections with TCP_NODELAY: a gRPC reply is several small writes (headers, data,
+/// trailers), and Nagle plus the client's delayed ACK would add ~40 ms to every request.
+fn without_nagle(
+    listener: TcpListener,
+) -> impl futures_util::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use futures_util::StreamExt;
+    tokio_stream::wrappers::TcpListenerStream::new(listener).map(|accepted| {
+        let stream = accepted?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
 }
