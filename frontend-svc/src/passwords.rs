@@ -26,7 +26,14 @@ pub fn verify(password: &str, phc: &str) -> bool {
 }
 
 /// Runs [`hash`] on the blocking pool.
+/// argon2 needs ~19 MiB per running hash: at most this many run at once, so a burst of logins
+/// (or of bad guesses) queues instead of exhausting a switch's memory.
+const MAX_CONCURRENT_HASHES: usize = 2;
+static HASH_SLOTS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(MAX_CONCURRENT_HASHES);
+
 pub async fn hash_async(password: String) -> Result<String, String> {
+    let _slot = HASH_SLOTS.acquire().await.map_err(|e| e.to_string())?;
     tokio::task::spawn_blocking(move || hash(&password))
         .await
         .map_err(|e| e.to_string())?
@@ -34,6 +41,9 @@ pub async fn hash_async(password: String) -> Result<String, String> {
 
 /// Runs [`verify`] on the blocking pool.
 pub async fn verify_async(password: String, phc: String) -> bool {
+    let Ok(_slot) = HASH_SLOTS.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || verify(&password, &phc))
         .await
         .unwrap_or(false)
