@@ -261,6 +261,55 @@ async fn manager_reset_and_bios_settings_apply_on_reset() {
 }
 
 #[tokio::test]
+async fn a_one_time_boot_override_is_used_by_the_next_boot_and_continuous_stays() {
+    let h = start(Profile::Dmtf).await;
+    let sys = trim(&system_path(&h).await);
+    let reset = format!("{sys}/Actions/ComputerSystem.Reset");
+    for (mode, after_boot) in [("Once", "Disabled"), ("Continuous", "Continuous")] {
+        let (status, _, b) = send(
+            &h,
+            Method::PATCH,
+            &sys,
+            Some(json!({"Boot": {"BootSourceOverrideEnabled": mode, "BootSourceOverrideTarget": "Pxe"}})),
+            &[],
+        )
+        .await;
+        assert!(matches!(status, 200 | 204), "{mode}: {status} {b}");
+        assert_eq!(
+            get_ok(&h, &sys).await["Boot"]["BootSourceOverrideEnabled"],
+            mode
+        );
+        // Powering off is not a boot: the override waits.
+        send(
+            &h,
+            Method::POST,
+            &reset,
+            Some(json!({"ResetType": "ForceOff"})),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            get_ok(&h, &sys).await["Boot"]["BootSourceOverrideEnabled"],
+            mode
+        );
+        send(
+            &h,
+            Method::POST,
+            &reset,
+            Some(json!({"ResetType": "On"})),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            get_ok(&h, &sys).await["Boot"]["BootSourceOverrideEnabled"],
+            after_boot,
+            "{mode} after a boot"
+        );
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test]
 async fn virtual_media_insert_and_eject() {
     for profile in Profile::ALL {
         let h = start(profile).await;

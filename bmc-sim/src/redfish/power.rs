@@ -40,6 +40,7 @@ pub(crate) fn system_reset(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, sys: &s
     set_power(st, sys, &after);
     if after == "On" && (cycles || before != "On") {
         apply_pending_bios(st, sys);
+        consume_one_time_boot(st, sys);
     }
     tracing::info!(bmc = %bmc.id, %kind, %before, %after, "system reset");
     if cycles && before == "On" {
@@ -71,6 +72,16 @@ fn emit_power(bmc: &Bmc, st: &mut BmcState, sys: &str, state: &str) {
         )
     };
     events::emit(bmc, st, EventSpec::ok(id, text, &[sys], sys));
+}
+
+/// A host that boots uses a one-time boot override and the firmware clears it (`Once` becomes
+/// `Disabled`), as clients such as the DMTF use-case checkers expect.
+fn consume_one_time_boot(st: &mut BmcState, sys: &str) {
+    st.store.modify(sys, |s| {
+        if s["Boot"]["BootSourceOverrideEnabled"] == json!("Once") {
+            s["Boot"]["BootSourceOverrideEnabled"] = json!("Disabled");
+        }
+    });
 }
 
 /// Moves `Bios/Settings` attributes into `Bios` (what a reboot does on real hardware).
