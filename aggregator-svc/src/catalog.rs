@@ -1,6 +1,6 @@
 //! The aggregate's static service documents: the Registries it speaks (Base, embedded), the
 //! JsonSchemas it uses (published by the DMTF, listed from the embedded catalog), and the
-//! CertificateService and TelemetryService singletons the OCP baseline asks for. None of these
+//! TelemetryService singleton the OCP baseline asks for. None of these
 //! ever touches a BMC; a BMC's own registries and schemas stay under its passthrough namespace.
 
 use redfish::messages::{BASE_REGISTRY_ID, BASE_REGISTRY_JSON};
@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 
 /// ServiceRoot links this module serves.
 pub const ROOT_LINKS: &[(&str, &str)] = &[
-    ("CertificateService", "/redfish/v1/CertificateService"),
     ("JsonSchemas", "/redfish/v1/JsonSchemas"),
     ("Registries", "/redfish/v1/Registries"),
     ("TelemetryService", "/redfish/v1/TelemetryService"),
@@ -102,21 +101,6 @@ fn collection(odata_id: &str, odata_type: &str, name: &str, members: &[String]) 
 
 fn singleton(path: &str) -> Option<Value> {
     match path {
-        "/redfish/v1/CertificateService" => Some(json!({
-            "@odata.id": "/redfish/v1/CertificateService",
-            "@odata.type": "#CertificateService.v1_0_5.CertificateService",
-            "Id": "CertificateService",
-            "Name": "Certificate Service",
-            "Description": "Certificates of the rack manager. The TLS certificate clients see is Apache's; it is listed under the aggregator manager's Certificates.",
-            "CertificateLocations": {"@odata.id": "/redfish/v1/CertificateService/CertificateLocations"},
-        })),
-        "/redfish/v1/CertificateService/CertificateLocations" => Some(json!({
-            "@odata.id": "/redfish/v1/CertificateService/CertificateLocations",
-            "@odata.type": "#CertificateLocations.v1_0_4.CertificateLocations",
-            "Id": "CertificateLocations",
-            "Name": "Certificate Locations",
-            "Links": {"Certificates": []},
-        })),
         "/redfish/v1/TelemetryService" => Some(json!({
             "@odata.id": "/redfish/v1/TelemetryService",
             "@odata.type": "#TelemetryService.v1_3_4.TelemetryService",

@@ -205,6 +205,18 @@ impl Message {
     pub fn action_parameter_value_not_in_list(value: &str, parameter: &str, action: &str) -> Self {
         Self::of("ActionParameterValueNotInList", &[value, parameter, action])
     }
+    pub fn action_parameter_value_format_error(value: &str, parameter: &str, action: &str) -> Self {
+        Self::of(
+            "ActionParameterValueFormatError",
+            &[value, parameter, action],
+        )
+    }
+    pub fn action_parameter_value_error(parameter: &str, action: &str) -> Self {
+        Self::of("ActionParameterValueError", &[parameter, action])
+    }
+    pub fn action_parameter_not_supported(parameter: &str, action: &str) -> Self {
+        Self::of("ActionParameterNotSupported", &[parameter, action])
+    }
     pub fn query_not_supported_on_resource() -> Self {
         Self::of("QueryNotSupportedOnResource", &[])
     }

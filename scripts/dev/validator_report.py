@@ -46,12 +46,6 @@ KNOWN_PROFILE_DEFECTS = [
 # Requirements the product does not meet yet, printed on every run as KNOWN GAP so they stay
 # visible (and listed in the open conformance issue) rather than silently skipped.
 KNOWN_GAPS = [
-    ("OCPServiceBaseline", "#CertificateService.GenerateCSR",
-     "certificate rotation is file-based (scripts/make-cert + Apache graceful restart); "
-     "GenerateCSR/ReplaceCertificate through Redfish are not implemented yet"),
-    ("OCPServiceBaseline", "#CertificateService.ReplaceCertificate",
-     "certificate rotation is file-based (scripts/make-cert + Apache graceful restart); "
-     "GenerateCSR/ReplaceCertificate through Redfish are not implemented yet"),
     ("OCPRackManagerController", "/Power (",
      "the management switch chassis is inventory only: the aggregator reads no sensors, power, LEDs or reset of the switch (no channel to its hardware)",
      r"^/redfish/v1/Chassis/MgtSwitch$"),
@@ -225,11 +219,7 @@ def service(logdir, stdout_file):
 
 
 # Protocol Validator assertions the product does not meet yet (assertion id, reason).
-KNOWN_PROTOCOL_GAPS = [
-    ("SEC_DEFAULT_CERT_REPLACE",
-     "certificate rotation is file-based (scripts/make-cert + Apache graceful restart); "
-     "ReplaceCertificate through Redfish is not implemented yet (the certificate in use is listed "
-     "under the rack manager's HTTPS Certificates)"),
+KNOWN_PROTOCOL_GAPS: list = [
 ]
 
 
@@ -252,12 +242,36 @@ def protocol(reportdir):
     return 1 if fails else 0
 
 
+def use_cases(reportdir, stdout_file):
+    """The Use Case Checkers: the summary table it prints, each failure from its debug log."""
+    counts = table_counts(open(stdout_file, encoding="utf-8", errors="replace").read())
+    if counts is None:
+        print("use-case checkers: no summary found (see the .out file)")
+        return 1
+    fails, test = [], None
+    log = latest(os.path.join(reportdir, "**", "RedfishUseCaseCheckersDebug*.log"))
+    lines = open(log, encoding="utf-8", errors="replace").read().splitlines() if log else []
+    for i, line in enumerate(lines):
+        m = re.search(r" - ERROR - Failing the (.+) test\.\.\.$", line)
+        if m:
+            test = m.group(1)
+            detail = lines[i + 1].split(" - ERROR - ", 1)[-1] if i + 1 < len(lines) else ""
+            fails.append((test, detail))
+    print(f"use-case checkers: {counts['pass']} passed, {counts['fail']} failed, {counts['warn']} warned, "
+          f"{counts['skip']} not tested (features the service does not advertise)")
+    for test, detail in fails:
+        print(f"  FAIL {test}: {detail[:240]}")
+    return 1 if counts["fail"] else 0
+
+
 if __name__ == "__main__":
     tool = sys.argv[1]
     if tool == "service":
         sys.exit(service(sys.argv[2], sys.argv[3]))
     if tool == "protocol":
         sys.exit(protocol(sys.argv[2]))
+    if tool == "use-cases":
+        sys.exit(use_cases(sys.argv[2], sys.argv[3]))
     if tool == "interop":
         sys.exit(interop(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None))
     sys.exit(f"unknown tool {tool}")

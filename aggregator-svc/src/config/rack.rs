@@ -115,6 +115,9 @@ pub struct ManagerConfig {
     pub https_port: u16,
     /// PEM file of the TLS certificate clients see; listed under the manager's Certificates.
     pub tls_certificate: Option<PathBuf>,
+    /// PEM file of its private key. With both set (and writable), the CertificateService can
+    /// replace them (GenerateCSR, ReplaceCertificate); Apache restarts on the change.
+    pub tls_key: Option<PathBuf>,
     /// Host name reported on the EthernetInterfaces (default: the kernel's host name).
     pub host_name: Option<String>,
     /// Newest log entries kept; older ones are dropped.
@@ -133,6 +136,7 @@ impl Default for ManagerConfig {
             http_port: 8080,
             https_port: 443,
             tls_certificate: None,
+            tls_key: None,
             host_name: None,
             log_max_entries: 1000,
             max_tasks: 100,
@@ -269,6 +273,20 @@ impl RackSettings {
                 format!("{} is not a readable file", cert.display()),
             ));
         }
+        if let Some(key) = &self.manager.tls_key {
+            if self.manager.tls_certificate.is_none() {
+                return Err(ConfigError::at(
+                    "aggregator.manager.tls_key",
+                    "needs aggregator.manager.tls_certificate too",
+                ));
+            }
+            if key.parent().is_none_or(|d| !d.is_dir()) {
+                return Err(ConfigError::at(
+                    "aggregator.manager.tls_key",
+                    format!("{} is not in an existing directory", key.display()),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -347,6 +365,17 @@ mod tests {
             (
                 Box::new(|s| s.readings.concurrency = 0),
                 "aggregator.readings.concurrency",
+            ),
+            (
+                Box::new(|s| s.manager.tls_key = Some("/etc/hosts".into())),
+                "aggregator.manager.tls_key",
+            ),
+            (
+                Box::new(|s| {
+                    s.manager.tls_certificate = Some("/etc/hosts".into());
+                    s.manager.tls_key = Some("/no/such/dir/tls.key".into());
+                }),
+                "aggregator.manager.tls_key",
             ),
             (
                 Box::new(|s| s.manager.tls_certificate = Some("/nope.pem".into())),

@@ -16,7 +16,24 @@ const ETHERNET_TYPE: &str = "#EthernetInterface.v1_12_0.EthernetInterface";
 const READ_ALLOW: &str = "GET, HEAD";
 const POST_ALLOW: &str = "POST";
 /// The certificate's id in the manager's Certificates collection.
-const TLS_CERT_ID: &str = "HTTPS";
+pub const TLS_CERT_ID: &str = "HTTPS";
+
+/// The two collections that list the HTTPS certificate: the manager's and its HTTPS service's.
+pub fn https_certificate_collections(manager_id: &str) -> Vec<String> {
+    let uri = manager_uri(manager_id);
+    vec![
+        format!("{uri}/NetworkProtocol/HTTPS/Certificates"),
+        format!("{uri}/Certificates"),
+    ]
+}
+
+/// The HTTPS certificate, as the CertificateService names it.
+pub fn https_certificate_uri(manager_id: &str) -> String {
+    format!(
+        "{}/NetworkProtocol/HTTPS/Certificates/{TLS_CERT_ID}",
+        manager_uri(manager_id)
+    )
+}
 
 fn manager_body(ctx: &Ctx<'_>) -> Value {
     let s = &ctx.s;

@@ -1,8 +1,10 @@
 //! The aggregate's own resources (owned by aggregator-svc, never forwarded), one file per family:
 //! the service singletons that parent merged collections ([`services`]), the rack's chassis
 //! ([`chassis`], [`power`]), the rack manager ([`manager`], [`logs`]), local tasks ([`tasks`]) and
-//! the PDU reseat action ([`pdu`]). Handlers are thin: the state they read is in [`crate::rack`].
+//! the PDU reseat action ([`pdu`]), the CertificateService ([`certificates`]). Handlers are thin: the state they read is in [`crate::rack`].
 
+pub mod action;
+mod certificates;
 mod chassis;
 mod logs;
 mod manager;
@@ -89,6 +91,7 @@ pub async fn serve(state: &Arc<AppState>, exchange: &Exchange) -> Result<Reply, 
         ["Managers", id, rest @ ..] if ctx.s.manager.enabled && *id == ctx.s.manager.id => {
             manager::serve(&ctx, rest).await
         }
+        ["CertificateService", rest @ ..] => certificates::serve(&ctx, rest).await,
         ["TaskService", "Tasks", id] => tasks::serve_task(&ctx, id),
         ["TaskService", "TaskMonitors", id] => tasks::serve_monitor(&ctx, id),
         _ => Err(ctx.not_found()),

@@ -5,8 +5,7 @@ use crate::error::AggError;
 use crate::exchange::{Exchange, Reply};
 use bytes::Bytes;
 use http::{HeaderValue, Method};
-use redfish::messages::Message;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// A strong ETag of a body: its SHA-256, shortened.
@@ -92,37 +91,9 @@ pub fn no_content() -> Reply {
 
 /// The `ResetType` of a Reset action body, one of `allowed`.
 pub fn reset_type(body: &[u8], allowed: &[&str], action: &str) -> Result<String, AggError> {
-    let map: Map<String, Value> = if body.is_empty() {
-        Map::new()
-    } else {
-        super::patch::object_body(body)?
-    };
-    let bad = |message| AggError::BadRequest { message };
-    if let Some(unknown) = map
-        .keys()
-        .find(|k| *k != "ResetType" && !k.starts_with('@'))
-    {
-        return Err(bad(Message::action_parameter_unknown(action, unknown)));
-    }
-    let value = map
-        .get("ResetType")
-        .ok_or_else(|| bad(Message::action_parameter_missing(action, "ResetType")))?;
-    let text = value.as_str().ok_or_else(|| {
-        bad(Message::action_parameter_value_type_error(
-            &value.to_string(),
-            "ResetType",
-            action,
-        ))
-    })?;
-    if allowed.contains(&text) {
-        Ok(text.to_owned())
-    } else {
-        Err(bad(Message::action_parameter_value_not_in_list(
-            text,
-            "ResetType",
-            action,
-        )))
-    }
+    let body = super::action::ActionBody::parse(body, action, &["ResetType"])?;
+    body.one_of("ResetType", allowed)?;
+    body.required_string("ResetType")
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod readings;
 pub mod reload;
 pub mod reset;
 pub mod tasks;
+pub mod tls_rotation;
 
 use crate::config::rack::RackSettings;
 use crate::error::AggError;
