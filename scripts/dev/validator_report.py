@@ -258,7 +258,7 @@ def use_cases(reportdir, stdout_file):
             detail = lines[i + 1].split(" - ERROR - ", 1)[-1] if i + 1 < len(lines) else ""
             fails.append((test, detail))
     print(f"use-case checkers: {counts['pass']} passed, {counts['fail']} failed, {counts['warn']} warned, "
-          f"{counts['skip']} not tested (features the service does not advertise)")
+          f"{counts['skip']} not tested (a feature the service or a BMC does not offer; reasons in the debug log)")
     for test, detail in fails:
         print(f"  FAIL {test}: {detail[:240]}")
     return 1 if counts["fail"] else 0
