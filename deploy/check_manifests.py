@@ -208,6 +208,21 @@ def check_compose():
     check(agg_ip in cfg["frontend"]["aggregator_endpoint"], "aggregator_endpoint is aggregator-svc's address")
     fe_ip = services["frontend-svc"]["networks"]["internal"]["ipv4_address"]
     check(fe_ip in services["apache"]["environment"]["REDDRUM_FRONTEND_URL"], "Apache proxies to frontend-svc's address")
+    def mounts(name):  # (source, target, read-only) of a service's short-syntax volumes
+        out = []
+        for v in services[name].get("volumes", []):
+            ro = v.endswith(":ro")
+            source, target = (v[:-3] if ro else v).rsplit(":", 1)
+            out.append((source, target, ro))
+        return out
+    tls_mounts = {n: [m for m in mounts(n) if m[1] == "/etc/reddrum/tls"] for n in ("apache", "aggregator-svc")}
+    manager = cfg["aggregator"].get("manager", {})
+    check(all(len(v) == 1 for v in tls_mounts.values())
+          and tls_mounts["apache"][0][0] == tls_mounts["aggregator-svc"][0][0]
+          and not tls_mounts["aggregator-svc"][0][2],
+          "Apache and aggregator-svc mount the same TLS directory (the aggregator's writable: ReplaceCertificate)")
+    check(manager.get("tls_certificate") == "/etc/reddrum/tls/tls.crt" and manager.get("tls_key") == "/etc/reddrum/tls/tls.key",
+          "the rack manager's tls_certificate/tls_key are Apache's files in that directory")
     urls = sorted(b["url"] for b in cfg["aggregator"]["bmcs"])
     check(urls == sorted(f"https://{a}" for a in addrs), "the config lists exactly the simulated BMCs")
     check(all("password_file" in b and "password" not in b for b in cfg["aggregator"]["bmcs"])
@@ -292,16 +307,21 @@ def check_binaries():
     with tempfile.TemporaryDirectory() as tmp:
         for secret in ("admin_password", "bmc_password"):
             pathlib.Path(tmp, secret).write_text("not-a-real-password\n")
+        # The TLS directory compose mounts (tls_certificate must exist, tls_key's directory too).
+        tls_dir = pathlib.Path(tmp, "tls")
+        tls_dir.mkdir()
+        for name in ("tls.crt", "tls.key"):
+            (tls_dir / name).write_text("")
         for label, (text, secrets_dir) in configs.items():
             path = pathlib.Path(tmp, "reddrum.toml")
-            path.write_text(text.replace(secrets_dir, tmp + "/"))
+            path.write_text(text.replace(secrets_dir, tmp + "/").replace("/etc/reddrum/tls/", f"{tls_dir}/"))
             for b in bins:
                 env = {k: v for k, v in os.environ.items() if not k.startswith("REDDRUM_")}
                 r = subprocess.run([str(b), "--config", str(path), "--check-config"],
                                    capture_output=True, text=True, env=env, timeout=60)
                 check(r.returncode == 0, f"{b.name} accepts {label}" + ("" if r.returncode == 0 else f": {r.stderr.strip()}"))
         # And refuses a missing secret, naming the key.
-        path.write_text(configs["docker/config/reddrum.toml"][0])
+        path.write_text(configs["docker/config/reddrum.toml"][0].replace("/etc/reddrum/tls/", f"{tls_dir}/"))
         r = subprocess.run([str(bins[1]), "--config", str(path), "--check-config"], capture_output=True, text=True,
                            env={k: v for k, v in os.environ.items() if not k.startswith("REDDRUM_")}, timeout=60)
         check(r.returncode == 2 and "password_file" in r.stderr,
