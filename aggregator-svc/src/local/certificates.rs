@@ -23,6 +23,18 @@ const ACTION_INFO_TYPE: &str = "#ActionInfo.v1_4_0.ActionInfo";
 const READ_ALLOW: &str = "GET, HEAD";
 const POST_ALLOW: &str = "POST";
 const CERTIFICATE_TYPES: &[&str] = &["PEM", "PEMchain"];
+/// GenerateCSR's optional subject strings.
+const SUBJECT_FIELDS: &[&str] = &[
+    "Organization",
+    "OrganizationalUnit",
+    "City",
+    "State",
+    "Country",
+    "Email",
+    "GivenName",
+    "Surname",
+    "Initials",
+];
 
 /// `/redfish/v1/CertificateService[/...]`.
 pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
@@ -123,17 +135,7 @@ fn csr_action_info(ctx: &Ctx<'_>) -> Value {
         parameter("CommonName", true, "String"),
         parameter("AlternativeNames", false, "StringArray"),
     ];
-    for name in [
-        "Organization",
-        "OrganizationalUnit",
-        "City",
-        "State",
-        "Country",
-        "Email",
-        "GivenName",
-        "Surname",
-        "Initials",
-    ] {
+    for name in SUBJECT_FIELDS {
         params.push(parameter(name, false, "String"));
     }
     params.push(
@@ -208,31 +210,22 @@ fn excerpt(text: &str) -> String {
 }
 
 fn generate_csr(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
-    let body = ActionBody::parse(
-        &ctx.ex.body,
-        GENERATE_CSR,
-        &[
-            "CertificateCollection",
-            "CommonName",
-            "AlternativeNames",
-            "Organization",
-            "OrganizationalUnit",
-            "City",
-            "State",
-            "Country",
-            "Email",
-            "GivenName",
-            "Surname",
-            "Initials",
-            "KeyPairAlgorithm",
-            "KeyCurveId",
-            "KeyBitLength",
-            "KeyUsage",
-            "ChallengePassword",
-            "ContactPerson",
-            "UnstructuredName",
-        ],
-    )?;
+    let known: Vec<&str> = [
+        "CertificateCollection",
+        "CommonName",
+        "AlternativeNames",
+        "KeyPairAlgorithm",
+        "KeyCurveId",
+        "KeyBitLength",
+        "KeyUsage",
+        "ChallengePassword",
+        "ContactPerson",
+        "UnstructuredName",
+    ]
+    .into_iter()
+    .chain(SUBJECT_FIELDS.iter().copied())
+    .collect();
+    let body = ActionBody::parse(&ctx.ex.body, GENERATE_CSR, &known)?;
     // Attributes a PKCS#10 request could carry but this service does not put in one.
     for unsupported in ["ChallengePassword", "ContactPerson", "UnstructuredName"] {
         body.refuse(unsupported)?;
