@@ -205,6 +205,50 @@ def interop(profile, agg_dir, direct_dir=None):
     return 1 if counted else 0
 
 
+# Service Validator warnings and why they stay: (message regex, resource URI regex, reason).
+# Anything else is printed as UNEXPLAINED (a warning never fails the run, but is to be explained).
+KNOWN_WARNINGS = [
+    (r"^/Messages/\w+/Severity \(", r"^/redfish/v1/Registries/",
+     "the DMTF's Base registry, served verbatim, still carries the deprecated Severity beside MessageSeverity"),
+    (r"^/(Power|Thermal) \(\[Link to|^/@odata.id \(\S+/(Power|Thermal)\): Deprecated URI", r"^/redfish/v1/Chassis/Rack1(/|$)",
+     "the rack's legacy Power and Thermal: the OCP Rack Manager profile requires them (deprecated in favour of "
+     "PowerSubsystem/ThermalSubsystem)"),
+    (r"^/SerialConsole \(", r"^/redfish/v1/Managers/Aggregator$",
+     "Manager.SerialConsole is deprecated, but the OCP Rack Manager profile requires it (the rack manager has none: "
+     "ServiceEnabled false)"),
+    (r"", AGGREGATED.pattern,
+     "a BMC's own resource, proxied unchanged (deprecated links and URIs, OEM sections whose vendor schemas are not "
+     "in the DMTF CSDL directory); the same BMC validated directly shows it too"),
+]
+
+
+def warning_lines(path):
+    """(resource uri, message) of every WARN line of a Service Validator debug log."""
+    out, current = [], None
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = re.search(r" - Validating (\S+?)\.\.\.$", line.rstrip())
+        if m:
+            current = m.group(1)
+            continue
+        if " - WARNING - WARN - " in line:
+            out.append((current, line.split(" - WARNING - WARN - ", 1)[1].strip()))
+    return out
+
+
+def explain_warnings(warnings):
+    by_reason, unexplained = {}, []
+    for uri, msg in warnings:
+        why = next((w for m, u, w in KNOWN_WARNINGS if re.search(m, msg) and uri and re.search(u, uri)), None)
+        if why:
+            by_reason[why] = by_reason.get(why, 0) + 1
+        else:
+            unexplained.append((uri, msg))
+    for why, n in by_reason.items():
+        print(f"  warn x{n}: {why}")
+    for uri, msg in unexplained:
+        print(f"  WARN UNEXPLAINED {uri}: {msg[:200]}")
+
+
 def service(logdir, stdout_file):
     counts = table_counts(open(stdout_file, encoding="utf-8", errors="replace").read())
     if counts is None:
@@ -215,6 +259,8 @@ def service(logdir, stdout_file):
     print(f"service validator: {counts['pass']} passed, {counts['fail']} failed, {counts['warn']} warned")
     for uri, msg in fails[:40]:
         print(f"  FAIL {uri}: {msg}")
+    if log:
+        explain_warnings(warning_lines(log))
     return 1 if counts["fail"] else 0
 
 
