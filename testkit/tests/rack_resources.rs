@@ -527,3 +527,167 @@ async fn rack_power_and_thermal_come_from_the_servers_readings() {
     assert!(thermal["Fans"].as_array().is_some_and(|f| f.len() >= 2));
     stack.teardown().await;
 }
+
+/// A fake `/sys/class/hwmon`: one chip with a labelled temperature, a fan, two power sensors
+/// and a voltage, and an unreadable temperature that must be skipped.
+fn fake_hwmon() -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("tempdir");
+    let chip = root.path().join("hwmon0");
+    std::fs::create_dir_all(&chip).expect("mkdir");
+    for (file, content) in [
+        ("name", "switchchip\n"),
+        ("temp1_input", "45000\n"),
+        ("temp1_label", "ASIC\n"),
+        ("temp1_max", "80000\n"),
+        ("temp1_crit", "95000\n"),
+        ("temp2_input", "garbage\n"),
+        ("fan1_input", "9000\n"),
+        ("power1_input", "55000000\n"),
+        ("power2_input", "5000000\n"),
+        ("in1_input", "12000\n"),
+        ("in1_label", "Vin\n"),
+    ] {
+        std::fs::write(chip.join(file), content).expect("write");
+    }
+    root
+}
+
+async fn post_reset(stack: &Stack, chassis: &str, reset_type: &str) -> (u16, Value) {
+    let r = stack
+        .admin(Method::POST, &format!("{chassis}/Actions/Chassis.Reset"))
+        .json(&json!({"ResetType": reset_type}))
+        .send()
+        .await
+        .expect("post");
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_switch_reads_its_hwmon_sensors_and_resets_through_the_configured_command() {
+    let hwmon = fake_hwmon();
+    let marks = tempfile::tempdir().expect("tempdir");
+    let mut options = StackOptions::rack(1, Profile::Dmtf);
+    options.extra_aggregator_toml = format!(
+        "[switch]\nhwmon_dir = \"{}\"\nreset_command = [\"/usr/bin/touch\", \"{}/{{reset_type}}\"]\n",
+        hwmon.path().display(),
+        marks.path().display()
+    );
+    let stack = Stack::start(options).await;
+    let switch_uri = "/redfish/v1/Chassis/MgtSwitch";
+    let (_, switch) = stack.get(switch_uri).await;
+    for sub in ["Thermal", "Power", "ThermalSubsystem", "PowerSubsystem"] {
+        assert_eq!(switch[sub]["@odata.id"], format!("{switch_uri}/{sub}"));
+        let (status, body) = stack.get(&format!("{switch_uri}/{sub}")).await;
+        assert_eq!((status, body["Id"].as_str()), (200, Some(sub)), "{body}");
+    }
+    assert_eq!(
+        switch["Actions"]["#Chassis.Reset"]["@Redfish.ActionInfo"],
+        "/redfish/v1/Chassis/MgtSwitch/ResetActionInfo"
+    );
+
+    let (_, thermal) = stack.get(&format!("{switch_uri}/Thermal")).await;
+    assert_eq!(thermal["@odata.type"], "#Thermal.v1_7_3.Thermal");
+    let temps = thermal["Temperatures"].as_array().expect("temps");
+    assert_eq!(temps.len(), 1, "the garbage sensor is skipped: {thermal}");
+    assert_eq!(temps[0]["Name"], "switchchip ASIC");
+    assert_eq!(temps[0]["ReadingCelsius"], 45.0);
+    assert_eq!(temps[0]["UpperThresholdNonCritical"], 80.0);
+    assert_eq!(temps[0]["UpperThresholdCritical"], 95.0);
+    assert_eq!(temps[0]["Status"]["Health"], "OK");
+    assert_eq!(
+        temps[0]["@odata.id"],
+        "/redfish/v1/Chassis/MgtSwitch/Thermal#/Temperatures/0"
+    );
+    assert_eq!(thermal["Fans"][0]["Reading"], 9000);
+    assert_eq!(thermal["Fans"][0]["ReadingUnits"], "RPM");
+    let (_, power) = stack.get(&format!("{switch_uri}/Power")).await;
+    assert_eq!(power["PowerControl"][0]["PowerConsumedWatts"], 60.0);
+    assert_eq!(power["Voltages"][0]["ReadingVolts"], 12.0);
+    assert_eq!(power["Voltages"][0]["Name"], "switchchip Vin");
+
+    let r = stack
+        .admin(Method::PATCH, &format!("{switch_uri}/Thermal"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(
+        r.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET, HEAD")
+    );
+
+    let (status, info) = stack.get(&format!("{switch_uri}/ResetActionInfo")).await;
+    assert_eq!(
+        (status, info["Parameters"][0]["AllowableValues"].clone()),
+        (200, json!(["ForceRestart", "GracefulRestart"]))
+    );
+    assert_eq!(
+        post_reset(&stack, switch_uri, "GracefulRestart").await.0,
+        204
+    );
+    assert!(
+        marks.path().join("GracefulRestart").exists(),
+        "the command ran with the reset type"
+    );
+    let (status, body) = post_reset(&stack, switch_uri, "On").await;
+    assert_eq!(status, 400);
+    assert!(message_id(&body).ends_with("ActionParameterValueNotInList"));
+    assert!(!marks.path().join("On").exists());
+    let (_, log) = stack
+        .get("/redfish/v1/Managers/Aggregator/LogServices/Log/Entries")
+        .await;
+    assert!(
+        log.to_string().contains("GracefulRestart requested by"),
+        "{log}"
+    );
+    stack.teardown().await;
+}
+
+#[tokio::test]
+async fn without_a_reset_command_the_switch_has_no_reset_and_a_failing_one_is_an_error() {
+    let stack = rack_stack(1, "").await;
+    let switch_uri = "/redfish/v1/Chassis/MgtSwitch";
+    let (_, switch) = stack.get(switch_uri).await;
+    assert!(switch.get("Actions").is_none(), "{switch}");
+    assert_eq!(
+        switch["Thermal"]["@odata.id"],
+        format!("{switch_uri}/Thermal")
+    );
+    assert_eq!(post_reset(&stack, switch_uri, "ForceRestart").await.0, 404);
+    assert_eq!(
+        stack.get(&format!("{switch_uri}/ResetActionInfo")).await.0,
+        404
+    );
+    stack.teardown().await;
+
+    // Outside the switch, the host's hwmon is the host chassis's; the switch has none.
+    let hwmon = fake_hwmon();
+    let mut options = StackOptions::rack(1, Profile::Dmtf);
+    options.extra_aggregator_toml = format!(
+        "inside_switch = false\n[switch]\nhwmon_dir = \"{}\"\nreset_command = [\"/bin/false\"]\n",
+        hwmon.path().display()
+    );
+    let stack = Stack::start(options).await;
+    let (_, thermal) = stack.get(&format!("{switch_uri}/Thermal")).await;
+    assert_eq!(thermal["Temperatures"], json!([]), "{thermal}");
+    let (_, power) = stack.get(&format!("{switch_uri}/Power")).await;
+    assert_eq!(power["PowerControl"][0]["PowerConsumedWatts"], Value::Null);
+    let (_, host) = stack
+        .get("/redfish/v1/Chassis/AggregatorHost/Thermal")
+        .await;
+    assert_eq!(host["Temperatures"][0]["ReadingCelsius"], 45.0, "{host}");
+
+    let (status, body) = post_reset(&stack, switch_uri, "ForceRestart").await;
+    assert_eq!(status, 500, "{body}");
+    assert!(message_id(&body).ends_with("InternalError"), "{body}");
+    let (_, log) = stack
+        .get("/redfish/v1/Managers/Aggregator/LogServices/Log/Entries")
+        .await;
+    assert!(
+        log.to_string()
+            .contains("reset command failed with exit status 1"),
+        "{log}"
+    );
+    stack.teardown().await;
+}

@@ -1,7 +1,7 @@
 //! The rack's own resources in `[aggregator]`: the rack enclosure, the management switch, the
-//! aggregator's manager, the host chassis, the PDU reseat command and the readings poller. Each
-//! local resource can be switched off and renamed; its id must never look like an aggregated
-//! member id (`<bmc>-<member>`), or requests for it would be forwarded to a BMC.
+//! aggregator's manager, the host chassis, the PDU reseat and switch reset commands and the
+//! readings poller. Each local resource can be switched off and renamed; its id must never look
+//! like an aggregated member id (`<bmc>-<member>`), or requests for it would be forwarded to a BMC.
 
 use redfish::ids::split_member;
 use serde::Deserialize;
@@ -54,6 +54,15 @@ pub struct SwitchConfig {
     pub serial_number: String,
     pub part_number: String,
     pub asset_tag: String,
+    /// The sysfs hwmon root of the machine the aggregator runs on: the switch's sensors when
+    /// `inside_switch`, else the host chassis's.
+    pub hwmon_dir: PathBuf,
+    /// The switch's `#Chassis.Reset` hook: argv (no shell), `{reset_type}` substituted; empty
+    /// offers no action.
+    pub reset_command: Vec<String>,
+    /// Then the reset command is killed. The client waits for it, so keep it well below the
+    /// frontend's `request_timeout_ms`.
+    pub reset_timeout_secs: u64,
 }
 
 impl Default for SwitchConfig {
@@ -68,6 +77,9 @@ impl Default for SwitchConfig {
             serial_number: String::new(),
             part_number: String::new(),
             asset_tag: String::new(),
+            hwmon_dir: "/sys/class/hwmon".into(),
+            reset_command: Vec::new(),
+            reset_timeout_secs: 20,
         }
     }
 }
@@ -199,7 +211,7 @@ impl RackSettings {
         !self.inside_switch && self.host.enabled
     }
 
-    /// Checks ids, the switch type, the reseat command and the poller numbers.
+    /// Checks ids, the switch type, the commands and the poller numbers.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut ids: Vec<(&str, &str)> = Vec::new();
         if self.rack.enabled {
@@ -232,16 +244,17 @@ impl RackSettings {
                 format!("'{}' must be RackMount or Module", self.switch.chassis_type),
             ));
         }
-        if let Some(first) = self.pdu.reseat_command.first()
-            && first.trim().is_empty()
-        {
-            return Err(ConfigError::at(
-                "aggregator.pdu.reseat_command",
-                "the program (first element) must not be empty",
-            ));
-        }
+        check_command("aggregator.pdu.reseat_command", &self.pdu.reseat_command)?;
+        check_command(
+            "aggregator.switch.reset_command",
+            &self.switch.reset_command,
+        )?;
         let positive = [
             ("aggregator.pdu.timeout_secs", self.pdu.timeout_secs),
+            (
+                "aggregator.switch.reset_timeout_secs",
+                self.switch.reset_timeout_secs,
+            ),
             (
                 "aggregator.readings.interval_secs",
                 self.readings.interval_secs,
@@ -288,6 +301,17 @@ impl RackSettings {
             }
         }
         Ok(())
+    }
+}
+
+/// A configured command (argv): empty means none; otherwise the program must be named.
+fn check_command(key: &str, argv: &[String]) -> Result<(), ConfigError> {
+    match argv.first() {
+        Some(program) if program.trim().is_empty() => Err(ConfigError::at(
+            key,
+            "the program (first element) must not be empty",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -361,6 +385,14 @@ mod tests {
             (
                 Box::new(|s| s.pdu.timeout_secs = 0),
                 "aggregator.pdu.timeout_secs",
+            ),
+            (
+                Box::new(|s| s.switch.reset_command = vec![String::new(), "x".into()]),
+                "aggregator.switch.reset_command",
+            ),
+            (
+                Box::new(|s| s.switch.reset_timeout_secs = 0),
+                "aggregator.switch.reset_timeout_secs",
             ),
             (
                 Box::new(|s| s.readings.concurrency = 0),

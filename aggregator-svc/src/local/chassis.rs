@@ -2,6 +2,7 @@
 //! management switch and the host chassis. Links are computed from the inventory cache, so a BMC
 //! that is down never breaks them (its last known members stay listed).
 
+use super::parts;
 use super::patch::{Kind, merge, object_body, validate};
 use super::reply;
 use super::{Ctx, link, links};
@@ -133,7 +134,8 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
 }
 
 /// The management switch or host chassis: contained by the rack. They contain nothing the
-/// aggregate serves (the lists are present and empty).
+/// aggregate serves (the lists are present and empty). Sensors and the switch's reset are in
+/// [`parts`].
 fn part_body(ctx: &Ctx<'_>, switch: bool) -> Value {
     let s = &ctx.s;
     let (id, name, chassis_type, description) = if switch {
@@ -202,6 +204,19 @@ fn part_body(ctx: &Ctx<'_>, switch: bool) -> Value {
     if s.rack.enabled {
         body["Links"]["ContainedBy"] = link(&chassis_uri(&s.rack.id));
     }
+    // The OCP profiles want these on every chassis; without sensors they list nothing.
+    let uri = chassis_uri(id);
+    for sub in ["Thermal", "Power", "ThermalSubsystem", "PowerSubsystem"] {
+        body[sub] = link(&format!("{uri}/{sub}"));
+    }
+    if parts::switch_resets(ctx, switch) {
+        body["Actions"] = json!({
+            "#Chassis.Reset": {
+                "target": format!("{uri}/Actions/Chassis.Reset"),
+                "@Redfish.ActionInfo": format!("{uri}/ResetActionInfo"),
+            }
+        });
+    }
     body
 }
 
@@ -213,11 +228,15 @@ pub async fn serve(ctx: &Ctx<'_>, id: &str, rest: &[&str]) -> Result<Reply, AggE
     }
     let switch = s.switch.enabled && id == s.switch.id;
     let host = s.host_enabled() && id == s.host.id;
-    if (switch || host) && rest.is_empty() {
+    if !(switch || host) {
+        return Err(ctx.not_found());
+    }
+    if rest.is_empty() {
         reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
         return reply::json(ctx.ex, &part_body(ctx, switch), READ_ALLOW);
     }
-    Err(ctx.not_found())
+    let name = if switch { &s.switch.name } else { &s.host.name };
+    parts::serve(ctx, switch, id, name, rest).await
 }
 
 async fn serve_rack(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {

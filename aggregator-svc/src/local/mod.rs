@@ -1,13 +1,16 @@
 //! The aggregate's own resources (owned by aggregator-svc, never forwarded), one file per family:
 //! the service singletons that parent merged collections ([`services`]), the rack's chassis
-//! ([`chassis`], [`power`]), the rack manager ([`manager`], [`logs`]), local tasks ([`tasks`]) and
-//! the PDU reseat action ([`pdu`]), the CertificateService ([`certificates`]). Handlers are thin: the state they read is in [`crate::rack`].
+//! ([`chassis`], [`power`]), the switch and host chassis' sensors and the switch reset
+//! ([`parts`]), the rack manager ([`manager`], [`logs`]), local tasks ([`tasks`]) and the PDU
+//! reseat action ([`pdu`]), the CertificateService ([`certificates`]). Handlers are thin: the
+//! state they read is in [`crate::rack`].
 
 pub mod action;
 mod certificates;
 mod chassis;
 mod logs;
 mod manager;
+mod parts;
 pub mod patch;
 pub mod pdu;
 mod power;

@@ -5,13 +5,16 @@
 pub mod aggregate;
 pub mod cert;
 pub mod clock;
+pub mod command;
 pub mod eventlog;
+pub mod hwmon;
 pub mod netif;
 pub mod pdu;
 pub mod props;
 pub mod readings;
 pub mod reload;
 pub mod reset;
+pub mod sensors;
 pub mod tasks;
 pub mod tls_rotation;
 
