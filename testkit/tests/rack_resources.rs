@@ -691,3 +691,110 @@ async fn without_a_reset_command_the_switch_has_no_reset_and_a_failing_one_is_an
     );
     stack.teardown().await;
 }
+
+#[tokio::test]
+async fn the_switch_locator_led_runs_the_configured_command_and_persists() {
+    let dir = tempfile::tempdir().expect("dir");
+    let record = dir.path().join("led");
+    let mut options = StackOptions::rack(1, Profile::Dmtf);
+    options.extra_aggregator_toml = format!(
+        "[switch]\nlocator_command = [\"/bin/sh\", \"-c\", \"echo $0 $1 > {}\", \"{{state}}\", \"{{led}}\"]\n",
+        record.display()
+    );
+    let mut stack = Stack::start(options).await;
+    let uri = "/redfish/v1/Chassis/MgtSwitch";
+    let r = testkit::send(stack.admin(Method::GET, uri)).await;
+    assert_eq!(r.header("allow"), Some("GET, HEAD, PATCH"));
+    assert_eq!(r.body["LocationIndicatorActive"], false);
+    assert_eq!(r.body["IndicatorLED"], "Off");
+    let etag = r.header("etag").expect("etag").to_owned();
+
+    let r = testkit::send(
+        stack
+            .admin(Method::PATCH, uri)
+            .header("If-Match", &etag)
+            .json(&json!({"LocationIndicatorActive": true})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["LocationIndicatorActive"], true);
+    assert_eq!(r.body["IndicatorLED"], "Blinking");
+    assert_eq!(
+        std::fs::read_to_string(&record).expect("the command ran"),
+        "on Blinking\n"
+    );
+    // A stale ETag, a wrong type, a conflict and a read-only property change nothing.
+    for (headers, body, status, message) in [
+        (
+            Some(etag.as_str()),
+            json!({"IndicatorLED": "Off"}),
+            412,
+            "PreconditionFailed",
+        ),
+        (
+            None,
+            json!({"LocationIndicatorActive": "yes"}),
+            400,
+            "PropertyValueTypeError",
+        ),
+        (
+            None,
+            json!({"IndicatorLED": "Off", "LocationIndicatorActive": true}),
+            400,
+            "PropertyValueConflict",
+        ),
+        (None, json!({"Name": "X"}), 400, "PropertyNotWritable"),
+        (
+            None,
+            json!({"IndicatorLED": "Purple"}),
+            400,
+            "PropertyValueNotInList",
+        ),
+    ] {
+        let mut request = stack.admin(Method::PATCH, uri).json(&body);
+        if let Some(tag) = headers {
+            request = request.header("If-Match", tag);
+        }
+        let r = testkit::send(request).await;
+        assert_eq!(
+            (r.status, r.message()),
+            (status, message),
+            "{body}: {}",
+            r.body
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&record).expect("record"),
+        "on Blinking\n"
+    );
+
+    // The state survives a restart of the services.
+    stack.restart_services().await;
+    let (_, body) = stack.get(uri).await;
+    assert_eq!(body["IndicatorLED"], "Blinking");
+    let r = testkit::send(
+        stack
+            .admin(Method::PATCH, uri)
+            .json(&json!({"IndicatorLED": "Off"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        std::fs::read_to_string(&record).expect("record"),
+        "off Off\n"
+    );
+    stack.teardown().await;
+
+    // Without a locator command the switch has no LED and no PATCH.
+    let stack = rack_stack(1, "").await;
+    let (_, body) = stack.get(uri).await;
+    assert!(body.get("LocationIndicatorActive").is_none(), "{body}");
+    let r = testkit::send(
+        stack
+            .admin(Method::PATCH, uri)
+            .json(&json!({"IndicatorLED": "Lit"})),
+    )
+    .await;
+    assert_eq!(r.status, 405);
+    stack.teardown().await;
+}

@@ -60,9 +60,13 @@ pub struct SwitchConfig {
     /// The switch's `#Chassis.Reset` hook: argv (no shell), `{reset_type}` substituted; empty
     /// offers no action.
     pub reset_command: Vec<String>,
-    /// Then the reset command is killed. The client waits for it, so keep it well below the
-    /// frontend's `request_timeout_ms`.
-    pub reset_timeout_secs: u64,
+    /// The switch's locator LED hook (`LocationIndicatorActive`, `IndicatorLED`): argv (no
+    /// shell), `{state}` substituted by `on`/`off` and `{led}` by `Lit`/`Blinking`/`Off`; empty
+    /// leaves the LED out.
+    pub locator_command: Vec<String>,
+    /// Then a reset or locator command is killed. The client waits for it, so keep it well
+    /// below the frontend's `request_timeout_ms`.
+    pub command_timeout_secs: u64,
 }
 
 impl Default for SwitchConfig {
@@ -79,7 +83,8 @@ impl Default for SwitchConfig {
             asset_tag: String::new(),
             hwmon_dir: "/sys/class/hwmon".into(),
             reset_command: Vec::new(),
-            reset_timeout_secs: 20,
+            locator_command: Vec::new(),
+            command_timeout_secs: 20,
         }
     }
 }
@@ -249,11 +254,15 @@ impl RackSettings {
             "aggregator.switch.reset_command",
             &self.switch.reset_command,
         )?;
+        check_command(
+            "aggregator.switch.locator_command",
+            &self.switch.locator_command,
+        )?;
         let positive = [
             ("aggregator.pdu.timeout_secs", self.pdu.timeout_secs),
             (
-                "aggregator.switch.reset_timeout_secs",
-                self.switch.reset_timeout_secs,
+                "aggregator.switch.command_timeout_secs",
+                self.switch.command_timeout_secs,
             ),
             (
                 "aggregator.readings.interval_secs",
@@ -391,8 +400,8 @@ mod tests {
                 "aggregator.switch.reset_command",
             ),
             (
-                Box::new(|s| s.switch.reset_timeout_secs = 0),
-                "aggregator.switch.reset_timeout_secs",
+                Box::new(|s| s.switch.command_timeout_secs = 0),
+                "aggregator.switch.command_timeout_secs",
             ),
             (
                 Box::new(|s| s.readings.concurrency = 0),

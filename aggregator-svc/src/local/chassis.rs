@@ -5,7 +5,7 @@
 use super::parts;
 use super::patch::{Kind, merge, object_body, validate};
 use super::reply;
-use super::{Ctx, link, links};
+use super::{Ctx, link, links, locator};
 use crate::error::AggError;
 use crate::exchange::Reply;
 use crate::rack::{chassis_uri, manager_uri, props, reset};
@@ -100,7 +100,7 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
         .get(props::RACK, "Location")
         .unwrap_or_else(|| json!({}));
     let rollup = ctx.bmc_rollup();
-    json!({
+    without_empty_inventory(json!({
         "@odata.id": uri,
         "@odata.type": CHASSIS_TYPE,
         "Id": r.id,
@@ -130,7 +130,7 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
                 "@Redfish.ActionInfo": format!("{uri}/ResetActionInfo"),
             }
         },
-    })
+    }))
 }
 
 /// The management switch or host chassis: contained by the rack. They contain nothing the
@@ -201,6 +201,7 @@ fn part_body(ctx: &Ctx<'_>, switch: bool) -> Value {
             "ManagersInChassis": links(&in_chassis),
         },
     });
+    body = without_empty_inventory(body);
     if s.rack.enabled {
         body["Links"]["ContainedBy"] = link(&chassis_uri(&s.rack.id));
     }
@@ -209,12 +210,29 @@ fn part_body(ctx: &Ctx<'_>, switch: bool) -> Value {
     for sub in ["Thermal", "Power", "ThermalSubsystem", "PowerSubsystem"] {
         body[sub] = link(&format!("{uri}/{sub}"));
     }
+    if locator::offered(ctx, switch) {
+        locator::show(ctx, &mut body);
+    }
     if parts::switch_resets(ctx, switch) {
         body["Actions"] = json!({
             "#Chassis.Reset": {
                 "target": format!("{uri}/Actions/Chassis.Reset"),
                 "@Redfish.ActionInfo": format!("{uri}/ResetActionInfo"),
             }
+        });
+    }
+    body
+}
+
+/// Inventory strings the operator did not configure are left out rather than served empty
+/// (clients and validators read "" as a value; the schema says omit what is not known).
+fn without_empty_inventory(mut body: Value) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        map.retain(|key, value| {
+            !(matches!(
+                key.as_str(),
+                "Manufacturer" | "Model" | "SerialNumber" | "PartNumber"
+            ) && value.as_str() == Some(""))
         });
     }
     body
@@ -232,6 +250,13 @@ pub async fn serve(ctx: &Ctx<'_>, id: &str, rest: &[&str]) -> Result<Reply, AggE
         return Err(ctx.not_found());
     }
     if rest.is_empty() {
+        if locator::offered(ctx, switch) {
+            if ctx.ex.method == Method::PATCH {
+                return locator::patch(ctx, || part_body(ctx, switch)).await;
+            }
+            reply::only(ctx.ex, &[Method::GET, Method::HEAD], locator::ALLOW)?;
+            return reply::json(ctx.ex, &part_body(ctx, switch), locator::ALLOW);
+        }
         reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
         return reply::json(ctx.ex, &part_body(ctx, switch), READ_ALLOW);
     }

@@ -8,6 +8,7 @@
 pub mod action;
 mod certificates;
 mod chassis;
+mod locator;
 mod logs;
 mod manager;
 mod parts;

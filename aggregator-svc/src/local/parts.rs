@@ -91,7 +91,7 @@ async fn reset_switch(ctx: &Ctx<'_>, uri: &str) -> Result<Reply, AggError> {
     )
     .await;
     let argv = command::substitute(&switch.reset_command, &[("{reset_type}", &reset_type)]);
-    let outcome = command::run(&argv, Duration::from_secs(switch.reset_timeout_secs)).await;
+    let outcome = command::run(&argv, Duration::from_secs(switch.command_timeout_secs)).await;
     match outcome.failure("reset command") {
         None => Ok(reply::no_content()),
         Some(detail) => {

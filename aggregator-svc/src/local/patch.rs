@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     Str,
+    Bool,
     /// A non-negative integer.
     Count,
     /// A non-negative number.
@@ -77,6 +78,7 @@ fn check_value(value: &Value, kind: Kind, current: &Value, name: &str) -> Result
     }
     match kind {
         Kind::Str => value.as_str().map(|_| ()).ok_or_else(type_error),
+        Kind::Bool => value.as_bool().map(|_| ()).ok_or_else(type_error),
         Kind::Count => match value.as_u64() {
             Some(_) => Ok(()),
             None if value.as_i64().is_some() => Err(bad(Message::property_value_out_of_range(

@@ -11,6 +11,8 @@ use tokio::sync::{Mutex, MutexGuard};
 
 /// The store key of the rack enclosure (not its id, which config may change).
 pub const RACK: &str = "rack";
+/// The store key of the management switch chassis.
+pub const SWITCH: &str = "switch";
 
 pub struct Props {
     store: Store,
