@@ -21,7 +21,17 @@ exits 1 when anything counts as failed.
 import csv, glob, json, os, re, sys
 
 AGGREGATED = re.compile(r"/redfish/v1/(?:.*/)?s\d+-|/redfish/v1/Oem/RedDrum/Bmcs/")
+# The rack's own chassis: the enclosure, the management switch and the host the aggregator runs on.
+RACK_CHASSIS = re.compile(r"^/redfish/v1/Chassis/(Rack1|MgtSwitch|AggregatorHost)(/|$)")
 KNOWN_PROFILE_DEFECTS = [
+    # EthernetInterface.NameServers is read-only in every schema version (the writable list is
+    # StaticNameServers, which the rack manager's network hook takes).
+    ("OCPRackManagerController", "/NameServers (Write)",
+     "profile defect: NameServers is read-only in the schema; StaticNameServers is the writable one"),
+    ("OCPBaselineHardwareManagement", "/NameServers (Write)",
+     "profile defect: NameServers is read-only in the schema; StaticNameServers is the writable one"),
+    ("OCPServerHardwareManagement", "/NameServers (Write)",
+     "profile defect: NameServers is read-only in the schema; StaticNameServers is the writable one"),
     # OCPRackManagerController v1.1.0 lists SimpleUpdate under LogEntry; LogEntry has no actions.
     ("OCPRackManagerController", "/Actions/#LogEntry.SimpleUpdate",
      "profile defect: LogEntry defines no SimpleUpdate action in any schema version"),
@@ -33,10 +43,10 @@ KNOWN_PROFILE_DEFECTS = [
     # (they are per PowerControl / per sensor, and are served there).
     ("OCPRackManagerController", "/Status (",
      "profile defect: the Power and Thermal schemas define no top-level Status",
-     r"^/redfish/v1/Chassis/Rack1/(Power|Thermal)$"),
+     r"^/redfish/v1/Chassis/(Rack1|MgtSwitch)/(Power|Thermal)$"),
     ("OCPRackManagerController", "/PowerConsumedWatts (",
      "profile defect: Power defines PowerConsumedWatts only in PowerControl (served there)",
-     r"^/redfish/v1/Chassis/Rack1/Power$"),
+     r"^/redfish/v1/Chassis/(Rack1|MgtSwitch)/Power$"),
     # Typos of the schema's names: Manager.NetworkProtocol, ManagerNetworkProtocol.*.ProtocolEnabled.
     ("OCPRackManagerController", "/ManagerNetworkProtocol (",
      "profile defect: Manager's link is named NetworkProtocol (served)"),
@@ -45,20 +55,7 @@ KNOWN_PROFILE_DEFECTS = [
 ]
 # Requirements the product does not meet yet, printed on every run as KNOWN GAP so they stay
 # visible (and listed in the open conformance issue) rather than silently skipped.
-KNOWN_GAPS = [
-    # The host's network settings belong to its OS (or SONiC); the rack manager reports them.
-    ("OCPRackManagerController", "Write Requirement Error",
-     "the rack manager's EthernetInterfaces report the host's network read-only; configuring "
-     "the host network through Redfish is not implemented",
-     r"^/redfish/v1/Managers/Aggregator/EthernetInterfaces/"),
-    ("OCPBaselineHardwareManagement", "Write Requirement Error",
-     "the rack manager's EthernetInterfaces report the host's network read-only; configuring "
-     "the host network through Redfish is not implemented",
-     r"^/redfish/v1/Managers/Aggregator/EthernetInterfaces/"),
-    ("OCPServerHardwareManagement", "Write Requirement Error",
-     "the rack manager's EthernetInterfaces report the host's network read-only; configuring "
-     "the host network through Redfish is not implemented",
-     r"^/redfish/v1/Managers/Aggregator/EthernetInterfaces/"),
+KNOWN_GAPS: list = [
 ]
 
 
@@ -138,6 +135,8 @@ def interop(profile, agg_dir, direct_dir=None):
             gaps.append((uri, msg, gap))
         elif uri is None and direct_dir and (None, service_wide_key(msg)) in direct:
             not_applicable.append(("(service-wide)", msg, "the BMCs themselves fail this when validated directly"))
+        elif name == "OCPServerHardwareManagement" and uri and RACK_CHASSIS.search(uri):
+            not_applicable.append((uri, msg, "server-hardware requirement on the rack's own enclosure or switch (no server)"))
         elif uri and AGGREGATED.search(uri):
             if name == "OCPRackManagerController":
                 not_applicable.append((uri, msg, "rack-manager requirement on an aggregated BMC resource"))
@@ -149,6 +148,7 @@ def interop(profile, agg_dir, direct_dir=None):
             counted.append((uri, msg))
     print(f"interop {name}: {len(counted)} failed, {warns} warned; "
           f"{len(not_applicable)} not applicable, {len(defects)} profile defects, {len(gaps)} known gaps")
+    explain_warnings(warning_lines(log))
     for uri, msg in counted:
         print(f"  FAIL {uri or '(service-wide)'}: {msg}")
     for uri, msg, why in gaps:
@@ -168,12 +168,15 @@ KNOWN_WARNINGS = [
     (r"^/(Power|Thermal) \(\[Link to|^/@odata.id \(\S+/(Power|Thermal)\): Deprecated URI",
      r"^/redfish/v1/Chassis/(Rack1|MgtSwitch)(/|$)",
      "the rack's and the switch's legacy Power and Thermal: the OCP profiles require them (deprecated in favour of "
-     "PowerSubsystem/ThermalSubsystem, which the switch also has)"),
+     "PowerSubsystem/ThermalSubsystem)"),
     (r"^/IndicatorLED \(", r"^/redfish/v1/Chassis/MgtSwitch$",
      "IndicatorLED is deprecated in favour of LocationIndicatorActive (served too), but the OCP profiles require it"),
     (r"^/SerialConsole \(", r"^/redfish/v1/Managers/Aggregator$",
      "Manager.SerialConsole is deprecated, but the OCP Rack Manager profile requires it (the rack manager has none: "
      "ServiceEnabled false)"),
+    (r"^/(Thermal|Power)Subsystem \(\[Not Present\]\): Replaced Property Warning", RACK_CHASSIS.pattern,
+     "the switch serves the legacy Thermal and Power: the Subsystems would oblige EnvironmentMetrics, Sensors "
+     "and Controls, which hwmon readings cannot back"),
     (r"", AGGREGATED.pattern,
      "a BMC's own resource, proxied unchanged (deprecated links and URIs, OEM sections whose vendor schemas are not "
      "in the DMTF CSDL directory); the same BMC validated directly shows it too"),

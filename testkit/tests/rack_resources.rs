@@ -575,7 +575,8 @@ async fn the_switch_reads_its_hwmon_sensors_and_resets_through_the_configured_co
     let stack = Stack::start(options).await;
     let switch_uri = "/redfish/v1/Chassis/MgtSwitch";
     let (_, switch) = stack.get(switch_uri).await;
-    for sub in ["Thermal", "Power", "ThermalSubsystem", "PowerSubsystem"] {
+    assert!(switch.get("ThermalSubsystem").is_none(), "{switch}");
+    for sub in ["Thermal", "Power"] {
         assert_eq!(switch[sub]["@odata.id"], format!("{switch_uri}/{sub}"));
         let (status, body) = stack.get(&format!("{switch_uri}/{sub}")).await;
         assert_eq!((status, body["Id"].as_str()), (200, Some(sub)), "{body}");
@@ -696,14 +697,32 @@ async fn without_a_reset_command_the_switch_has_no_reset_and_a_failing_one_is_an
 async fn the_switch_locator_led_runs_the_configured_command_and_persists() {
     let dir = tempfile::tempdir().expect("dir");
     let record = dir.path().join("led");
+    // The switch's own DMI fills what is not configured (the model is, and wins).
+    let dmi = dir.path().join("dmi");
+    std::fs::create_dir(&dmi).expect("dmi");
+    for (file, value) in [
+        ("sys_vendor", "Acme Networks\n"),
+        ("product_name", "AN-4800\n"),
+        ("product_serial", "To be filled by O.E.M.\n"),
+    ] {
+        std::fs::write(dmi.join(file), value).expect("write");
+    }
     let mut options = StackOptions::rack(1, Profile::Dmtf);
     options.extra_aggregator_toml = format!(
-        "[switch]\nlocator_command = [\"/bin/sh\", \"-c\", \"echo $0 $1 > {}\", \"{{state}}\", \"{{led}}\"]\n",
+        "[switch]\nmodel = \"Configured\"\ndmi_dir = \"{}\"\nlocator_command = [\"/bin/sh\", \"-c\", \"echo $0 $1 > {}\", \"{{state}}\", \"{{led}}\"]\n",
+        dmi.display(),
         record.display()
     );
     let mut stack = Stack::start(options).await;
     let uri = "/redfish/v1/Chassis/MgtSwitch";
     let r = testkit::send(stack.admin(Method::GET, uri)).await;
+    assert_eq!(r.body["Manufacturer"], "Acme Networks");
+    assert_eq!(r.body["Model"], "Configured");
+    assert!(
+        r.body.get("SerialNumber").is_none(),
+        "placeholder serial left out: {}",
+        r.body
+    );
     assert_eq!(r.header("allow"), Some("GET, HEAD, PATCH"));
     assert_eq!(r.body["LocationIndicatorActive"], false);
     assert_eq!(r.body["IndicatorLED"], "Off");
@@ -768,10 +787,34 @@ async fn the_switch_locator_led_runs_the_configured_command_and_persists() {
         "on Blinking\n"
     );
 
+    // The switch's power budget is recorded (nothing here can cap it: NoAction).
+    let power = format!("{uri}/Power");
+    let r = testkit::send(
+        stack
+            .admin(Method::PATCH, &power)
+            .json(&json!({"PowerControl": [{"PowerLimit": {"LimitInWatts": 150}}]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["PowerControl"][0]["PowerLimit"]["LimitInWatts"], 150);
+    assert_eq!(
+        r.body["PowerControl"][0]["PowerLimit"]["LimitException"],
+        "NoAction"
+    );
+    let r = testkit::send(
+        stack
+            .admin(Method::PATCH, &power)
+            .json(&json!({"PowerControl": [{"PowerLimit": {"LimitInWatts": -1}}]})),
+    )
+    .await;
+    assert_eq!((r.status, r.message()), (400, "PropertyValueOutOfRange"));
+
     // The state survives a restart of the services.
     stack.restart_services().await;
     let (_, body) = stack.get(uri).await;
     assert_eq!(body["IndicatorLED"], "Blinking");
+    let (_, body) = stack.get(&power).await;
+    assert_eq!(body["PowerControl"][0]["PowerLimit"]["LimitInWatts"], 150);
     let r = testkit::send(
         stack
             .admin(Method::PATCH, uri)
@@ -796,5 +839,131 @@ async fn the_switch_locator_led_runs_the_configured_command_and_persists() {
     )
     .await;
     assert_eq!(r.status, 405);
+    stack.teardown().await;
+}
+
+#[tokio::test]
+async fn an_interface_patch_runs_the_network_hook_with_the_requested_settings() {
+    let dir = tempfile::tempdir().expect("dir");
+    let record = dir.path().join("network.json");
+    let mut options = StackOptions::rack(1, Profile::Dmtf);
+    options.extra_aggregator_toml = format!(
+        "[manager]\nnetwork_command = [\"/bin/sh\", \"-c\", \"cat > {}\", \"{{interface}}\"]\n",
+        record.display()
+    );
+    let stack = Stack::start(options).await;
+    let (_, nics) = stack
+        .get("/redfish/v1/Managers/Aggregator/EthernetInterfaces")
+        .await;
+    let Some(uri) = nics["Members"][0]["@odata.id"].as_str().map(str::to_owned) else {
+        // The interfaces are the host's real ones; a host with none listed cannot run this.
+        eprintln!("SKIP: this host lists no network interface to configure");
+        stack.teardown().await;
+        return;
+    };
+    let name = uri.rsplit('/').next().expect("name").to_owned();
+    let r = testkit::send(stack.admin(Method::GET, &uri)).await;
+    assert_eq!(r.header("allow"), Some("GET, HEAD, PATCH"));
+    let before = r.body.clone();
+
+    let r = testkit::send(stack.admin(Method::PATCH, &uri).json(&json!({
+        "HostName": "rack1-mgr",
+        "IPv4Addresses": [{"Address": "192.0.2.10", "SubnetMask": "255.255.255.0", "Gateway": "192.0.2.1"}],
+        "StaticNameServers": ["192.0.2.53"],
+    })))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sent: Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).expect("the hook ran"))
+            .expect("json");
+    assert_eq!(
+        sent,
+        json!({
+            "Interface": name,
+            "HostName": "rack1-mgr",
+            "IPv4StaticAddresses": [{"Address": "192.0.2.10", "SubnetMask": "255.255.255.0", "PrefixLength": 24, "Gateway": "192.0.2.1"}],
+            "StaticNameServers": ["192.0.2.53"],
+        })
+    );
+    // What is shown is the host as it is (this hook changed nothing real).
+    assert_eq!(r.body["IPv4Addresses"], before["IPv4Addresses"]);
+    std::fs::remove_file(&record).expect("rm");
+
+    for (body, status, message) in [
+        (
+            json!({"HostName": "bad_name!"}),
+            400,
+            "PropertyValueFormatError",
+        ),
+        (
+            json!({"NameServers": ["192.0.2.53"]}),
+            400,
+            "PropertyNotWritable",
+        ),
+        (
+            json!({"MACAddress": "00:11:22:33:44:55"}),
+            400,
+            "PropertyNotWritable",
+        ),
+        (
+            json!({"IPv4Addresses": [{"Address": "192.0.2.10", "SubnetMask": "255.0.255.0"}]}),
+            400,
+            "PropertyValueFormatError",
+        ),
+        (
+            json!({"DHCPv4": {"DHCPEnabled": "yes"}}),
+            400,
+            "PropertyValueTypeError",
+        ),
+        (json!({"Colour": "red"}), 400, "PropertyUnknown"),
+    ] {
+        let r = testkit::send(stack.admin(Method::PATCH, &uri).json(&body)).await;
+        assert_eq!(
+            (r.status, r.message()),
+            (status, message),
+            "{body}: {}",
+            r.body
+        );
+    }
+    assert!(!record.exists(), "a refused PATCH never reaches the hook");
+
+    // Only who may configure the manager may change its network.
+    stack
+        .create_account("op", "operator-password-1", "Operator")
+        .await;
+    let r = testkit::send(
+        stack
+            .as_user(Method::PATCH, &uri, "op", "operator-password-1")
+            .json(&json!({"HostName": "x"})),
+    )
+    .await;
+    assert_eq!((r.status, r.message()), (403, "InsufficientPrivilege"));
+    stack.teardown().await;
+
+    // A failing hook is an error, logged; without a hook the interface is read-only.
+    let mut options = StackOptions::rack(1, Profile::Dmtf);
+    options.extra_aggregator_toml = "[manager]\nnetwork_command = [\"/bin/false\"]\n".into();
+    let stack = Stack::start(options).await;
+    let r = testkit::send(
+        stack
+            .admin(Method::PATCH, &uri)
+            .json(&json!({"HostName": "x"})),
+    )
+    .await;
+    assert_eq!((r.status, r.message()), (500, "InternalError"));
+    let (_, log) = stack
+        .get("/redfish/v1/Managers/Aggregator/LogServices/Log/Entries")
+        .await;
+    assert!(log.to_string().contains("network command failed"), "{log}");
+    stack.teardown().await;
+    let stack = rack_stack(1, "").await;
+    let r = testkit::send(
+        stack
+            .admin(Method::PATCH, &uri)
+            .json(&json!({"HostName": "x"})),
+    )
+    .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
     stack.teardown().await;
 }

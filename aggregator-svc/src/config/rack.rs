@@ -57,6 +57,9 @@ pub struct SwitchConfig {
     /// The sysfs hwmon root of the machine the aggregator runs on: the switch's sensors when
     /// `inside_switch`, else the host chassis's.
     pub hwmon_dir: PathBuf,
+    /// The DMI/SMBIOS id directory of the same machine: Manufacturer, Model, SerialNumber and
+    /// PartNumber of that chassis when not configured.
+    pub dmi_dir: PathBuf,
     /// The switch's `#Chassis.Reset` hook: argv (no shell), `{reset_type}` substituted; empty
     /// offers no action.
     pub reset_command: Vec<String>,
@@ -82,6 +85,7 @@ impl Default for SwitchConfig {
             part_number: String::new(),
             asset_tag: String::new(),
             hwmon_dir: "/sys/class/hwmon".into(),
+            dmi_dir: PathBuf::from("/sys/class/dmi/id"),
             reset_command: Vec::new(),
             locator_command: Vec::new(),
             command_timeout_secs: 20,
@@ -137,6 +141,12 @@ pub struct ManagerConfig {
     pub tls_key: Option<PathBuf>,
     /// Host name reported on the EthernetInterfaces (default: the kernel's host name).
     pub host_name: Option<String>,
+    /// The hook that applies a PATCH of an EthernetInterface to the host (argv, no shell,
+    /// `{interface}` substituted, the requested settings as JSON on stdin); empty keeps the
+    /// interfaces read-only.
+    pub network_command: Vec<String>,
+    /// Then the network command is killed.
+    pub network_timeout_secs: u64,
     /// Newest log entries kept; older ones are dropped.
     pub log_max_entries: u32,
     /// Local tasks (rack reset, PDU reseat) kept after they finish.
@@ -155,6 +165,8 @@ impl Default for ManagerConfig {
             tls_certificate: None,
             tls_key: None,
             host_name: None,
+            network_command: Vec::new(),
+            network_timeout_secs: 30,
             log_max_entries: 1000,
             max_tasks: 100,
         }
@@ -258,6 +270,10 @@ impl RackSettings {
             "aggregator.switch.locator_command",
             &self.switch.locator_command,
         )?;
+        check_command(
+            "aggregator.manager.network_command",
+            &self.manager.network_command,
+        )?;
         let positive = [
             ("aggregator.pdu.timeout_secs", self.pdu.timeout_secs),
             (
@@ -273,6 +289,10 @@ impl RackSettings {
                 self.readings.concurrency as u64,
             ),
             ("aggregator.readings.timeout_ms", self.readings.timeout_ms),
+            (
+                "aggregator.manager.network_timeout_secs",
+                self.manager.network_timeout_secs,
+            ),
             (
                 "aggregator.manager.log_max_entries",
                 u64::from(self.manager.log_max_entries),

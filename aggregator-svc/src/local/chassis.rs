@@ -201,13 +201,31 @@ fn part_body(ctx: &Ctx<'_>, switch: bool) -> Value {
             "ManagersInChassis": links(&in_chassis),
         },
     });
+    // The machine the aggregator runs on knows its own make where the operator said nothing.
+    if parts::has_sensors(ctx, switch) {
+        let dmi = crate::rack::dmi::read(&s.switch.dmi_dir);
+        for (property, value) in [
+            ("Manufacturer", dmi.manufacturer),
+            ("Model", dmi.model),
+            ("SerialNumber", dmi.serial_number),
+            ("PartNumber", dmi.part_number),
+        ] {
+            if let Some(v) = value
+                && body[property] == ""
+            {
+                body[property] = v.into();
+            }
+        }
+    }
     body = without_empty_inventory(body);
     if s.rack.enabled {
         body["Links"]["ContainedBy"] = link(&chassis_uri(&s.rack.id));
     }
-    // The OCP profiles want these on every chassis; without sensors they list nothing.
+    // The OCP profiles want Thermal and Power (or the Subsystems, which would bring
+    // EnvironmentMetrics, Sensors and Controls with them) on every chassis; without sensors
+    // they list nothing.
     let uri = chassis_uri(id);
-    for sub in ["Thermal", "Power", "ThermalSubsystem", "PowerSubsystem"] {
+    for sub in ["Thermal", "Power"] {
         body[sub] = link(&format!("{uri}/{sub}"));
     }
     if locator::offered(ctx, switch) {

@@ -80,20 +80,16 @@ pub async fn patch(ctx: &Ctx<'_>, current: impl Fn() -> Value) -> Result<Reply, 
         &ctx.s.switch.locator_command,
         &[("{state}", state), ("{led}", &led)],
     );
-    let outcome = command::run(
+    super::hook::run(
+        ctx,
+        "locator command",
+        &uri,
         &argv,
+        &[],
         Duration::from_secs(ctx.s.switch.command_timeout_secs),
     )
-    .await;
+    .await?;
     let log = &ctx.state.rack.log;
-    if let Some(detail) = outcome.failure("locator command") {
-        log.record(
-            EventMessage::resource_errors_detected(&uri, &detail),
-            Some(uri.clone()),
-        )
-        .await;
-        return Err(AggError::Internal(format!("{uri}: {detail}")));
-    }
     props
         .set(props::SWITCH, vec![("IndicatorLED".to_owned(), json!(led))])
         .await?;

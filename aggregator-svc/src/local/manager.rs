@@ -3,12 +3,15 @@
 //! Its log service is in [`super::logs`].
 
 use super::chassis::reset_action_info;
+use super::patch::{Kind, object_body, validate};
 use super::{Ctx, link, links, reply};
 use crate::error::AggError;
 use crate::exchange::Reply;
-use crate::rack::{cert, chassis_uri, clock, manager_uri, netif, reload};
+use crate::rack::{cert, chassis_uri, clock, command, manager_uri, netconf, netif, reload};
 use http::Method;
+use redfish::events::EventMessage;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 const MANAGER_TYPE: &str = "#Manager.v1_19_0.Manager";
 const PROTOCOL_TYPE: &str = "#ManagerNetworkProtocol.v1_10_0.ManagerNetworkProtocol";
@@ -239,6 +242,11 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
         reload::reset_manager(ctx.state, &reset_type, &ctx.ex.user).await?;
         return Ok(reply::no_content());
     }
+    if let ["EthernetInterfaces", name] = rest
+        && !ctx.s.manager.network_command.is_empty()
+    {
+        return serve_configurable_interface(ctx, name).await;
+    }
     reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
     let body = match rest {
         [] => manager_body(ctx),
@@ -290,4 +298,79 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
         _ => return Err(ctx.not_found()),
     };
     reply::json(ctx.ex, &body, READ_ALLOW)
+}
+
+const NET_ALLOW: &str = "GET, HEAD, PATCH";
+const NET_ADDRESS: &[(&str, Kind)] = &[
+    ("Address", Kind::Str),
+    ("SubnetMask", Kind::Str),
+    ("Gateway", Kind::Str),
+    ("AddressOrigin", Kind::Str),
+];
+const NET_WRITABLE: &[(&str, Kind)] = &[
+    ("HostName", Kind::Str),
+    ("FQDN", Kind::Str),
+    ("DHCPv4", Kind::Object(&[("DHCPEnabled", Kind::Bool)])),
+    ("IPv4Addresses", Kind::Array(NET_ADDRESS)),
+    ("IPv4StaticAddresses", Kind::Array(NET_ADDRESS)),
+    ("StaticNameServers", Kind::StrArray),
+];
+
+fn interface(ctx: &Ctx<'_>, name: &str) -> Result<netif::Interface, AggError> {
+    netif::interfaces()
+        .into_iter()
+        .find(|i| i.name == name)
+        .ok_or_else(|| ctx.not_found())
+}
+
+/// An EthernetInterface with a `network_command`: PATCH runs the hook with the requested
+/// settings, then the interface is read back from the host (what the client sees is what the
+/// host has, not what was asked).
+async fn serve_configurable_interface(ctx: &Ctx<'_>, name: &str) -> Result<Reply, AggError> {
+    if ctx.ex.method != Method::PATCH {
+        reply::only(ctx.ex, &[Method::GET, Method::HEAD], NET_ALLOW)?;
+        return reply::json(
+            ctx.ex,
+            &ethernet_body(ctx, &interface(ctx, name)?),
+            NET_ALLOW,
+        );
+    }
+    // One network change at a time (and never beside another write of the rack's state).
+    let _writer = ctx.state.rack.props.writer().await;
+    let current = ethernet_body(ctx, &interface(ctx, name)?);
+    reply::check_if_match(ctx.ex, &current)?;
+    let patch = object_body(&ctx.ex.body)?;
+    validate(&patch, NET_WRITABLE, &current, "")?;
+    let change = netconf::parse(&patch).map_err(|message| AggError::BadRequest { message })?;
+    if change == netconf::NetworkChange::default() {
+        return Err(AggError::BadRequest {
+            message: redfish::messages::Message::no_operation(),
+        });
+    }
+    let m = &ctx.s.manager;
+    let input = netconf::hook_input(name, &change).to_string();
+    let argv = command::substitute(&m.network_command, &[("{interface}", name)]);
+    let uri = current["@odata.id"].as_str().unwrap_or_default().to_owned();
+    super::hook::run(
+        ctx,
+        "network command",
+        &uri,
+        &argv,
+        input.as_bytes(),
+        Duration::from_secs(m.network_timeout_secs),
+    )
+    .await?;
+    let log = &ctx.state.rack.log;
+    for property in patch.keys().filter(|k| !k.starts_with('@')) {
+        log.record(
+            EventMessage::property_value_modified_by_client(property, &patch[property].to_string()),
+            Some(uri.clone()),
+        )
+        .await;
+    }
+    reply::json(
+        ctx.ex,
+        &ethernet_body(ctx, &interface(ctx, name)?),
+        NET_ALLOW,
+    )
 }

@@ -8,13 +8,14 @@
 pub mod action;
 mod certificates;
 mod chassis;
+mod hook;
 mod locator;
 mod logs;
 mod manager;
 mod parts;
 pub mod patch;
 pub mod pdu;
-mod power;
+pub mod power;
 pub mod reply;
 mod services;
 mod tasks;

@@ -1,13 +1,13 @@
-//! Below the management switch and host chassis: Thermal, Power and their Subsystems from the
+//! Below the management switch and host chassis: Thermal and Power from the
 //! hwmon sysfs of the machine the aggregator runs on (read per request), and the switch's
 //! `#Chassis.Reset`, which runs the operator's `reset_command` and answers when it has finished.
 
 use super::chassis::reset_action_info;
-use super::{Ctx, reply};
+use super::{Ctx, power, reply};
 use crate::error::AggError;
 use crate::exchange::Reply;
 use crate::rack::hwmon::{self, Sensors};
-use crate::rack::{chassis_uri, command, sensors};
+use crate::rack::{chassis_uri, command, props, sensors};
 use http::Method;
 use redfish::events::EventMessage;
 use std::time::Duration;
@@ -50,18 +50,7 @@ pub async fn serve(
             reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
             sensors::thermal(&uri, name, &read(ctx, switch).await)
         }
-        ["Power"] => {
-            reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
-            sensors::power(&uri, name, &read(ctx, switch).await)
-        }
-        ["ThermalSubsystem"] => {
-            reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
-            sensors::thermal_subsystem(&uri, name, &read(ctx, switch).await)
-        }
-        ["PowerSubsystem"] => {
-            reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
-            sensors::power_subsystem(&uri, name)
-        }
+        ["Power"] => return serve_power(ctx, switch, &uri, name).await,
         ["ResetActionInfo"] if switch_resets(ctx, switch) => {
             reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
             reset_action_info(&format!("{uri}/ResetActionInfo"), SWITCH_RESET_TYPES)
@@ -72,6 +61,27 @@ pub async fn serve(
         _ => return Err(ctx.not_found()),
     };
     reply::json(ctx.ex, &body, READ_ALLOW)
+}
+
+/// The chassis's Power: its recorded power limit is PATCHable (the switch's and the host's
+/// stored apart).
+async fn serve_power(
+    ctx: &Ctx<'_>,
+    switch: bool,
+    uri: &str,
+    name: &str,
+) -> Result<Reply, AggError> {
+    let key = if switch { props::SWITCH } else { props::HOST };
+    let body =
+        async || sensors::power(uri, name, &read(ctx, switch).await, &power::limit(ctx, key));
+    if ctx.ex.method == Method::PATCH {
+        let _writer = ctx.state.rack.props.writer().await;
+        let current = body().await;
+        power::write_limit(ctx, key, uri, &current).await?;
+        return reply::json(ctx.ex, &body().await, power::POWER_ALLOW);
+    }
+    reply::only(ctx.ex, &[Method::GET, Method::HEAD], power::POWER_ALLOW)?;
+    reply::json(ctx.ex, &body().await, power::POWER_ALLOW)
 }
 
 /// Runs the reset command; 204 once it exits 0. Every other outcome is a 500 and a log entry.
@@ -91,16 +101,14 @@ async fn reset_switch(ctx: &Ctx<'_>, uri: &str) -> Result<Reply, AggError> {
     )
     .await;
     let argv = command::substitute(&switch.reset_command, &[("{reset_type}", &reset_type)]);
-    let outcome = command::run(&argv, Duration::from_secs(switch.command_timeout_secs)).await;
-    match outcome.failure("reset command") {
-        None => Ok(reply::no_content()),
-        Some(detail) => {
-            log.record(
-                EventMessage::resource_errors_detected(uri, &detail),
-                Some(uri.to_owned()),
-            )
-            .await;
-            Err(AggError::Internal(format!("{uri}: {detail}")))
-        }
-    }
+    super::hook::run(
+        ctx,
+        "reset command",
+        uri,
+        &argv,
+        &[],
+        Duration::from_secs(switch.command_timeout_secs),
+    )
+    .await?;
+    Ok(reply::no_content())
 }

@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 pub enum Kind {
     Str,
     Bool,
+    /// An array of strings (replaced whole).
+    StrArray,
     /// A non-negative integer.
     Count,
     /// A non-negative number.
@@ -79,6 +81,10 @@ fn check_value(value: &Value, kind: Kind, current: &Value, name: &str) -> Result
     match kind {
         Kind::Str => value.as_str().map(|_| ()).ok_or_else(type_error),
         Kind::Bool => value.as_bool().map(|_| ()).ok_or_else(type_error),
+        Kind::StrArray => match value.as_array() {
+            Some(items) if items.iter().all(Value::is_string) => Ok(()),
+            _ => Err(type_error()),
+        },
         Kind::Count => match value.as_u64() {
             Some(_) => Ok(()),
             None if value.as_i64().is_some() => Err(bad(Message::property_value_out_of_range(

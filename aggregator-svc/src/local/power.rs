@@ -1,5 +1,6 @@
 //! The rack's Power and Thermal, computed from the last readings sample (never waiting on a BMC);
-//! `PowerControl[0].PowerLimit.LimitInWatts` is PATCHable and persisted.
+//! `PowerControl[0].PowerLimit.LimitInWatts` is PATCHable and persisted (the switch's too, through
+//! [`write_limit`]).
 
 use super::patch::{Kind, object_body, validate};
 use super::{Ctx, reply};
@@ -10,7 +11,7 @@ use http::Method;
 use redfish::events::EventMessage;
 use serde_json::Value;
 
-const POWER_ALLOW: &str = "GET, HEAD, PATCH";
+pub const POWER_ALLOW: &str = "GET, HEAD, PATCH";
 const READ_ALLOW: &str = "GET, HEAD";
 const LIMIT_KEY: &str = "PowerLimitInWatts";
 
@@ -19,12 +20,7 @@ const POWER_CONTROL: &[(&str, Kind)] = &[("PowerLimit", Kind::Object(POWER_LIMIT
 const POWER_WRITABLE: &[(&str, Kind)] = &[("PowerControl", Kind::Array(POWER_CONTROL))];
 
 fn power_body(ctx: &Ctx<'_>) -> Value {
-    let limit = ctx
-        .state
-        .rack
-        .props
-        .get(props::RACK, LIMIT_KEY)
-        .unwrap_or(Value::Null);
+    let limit = limit(ctx, props::RACK);
     aggregate::rack_power(
         &chassis_uri(&ctx.s.rack.id),
         &ctx.state.rack.readings.latest(),
@@ -53,9 +49,35 @@ async fn patch_power(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
     let props = &ctx.state.rack.props;
     let _writer = props.writer().await;
     let current = power_body(ctx);
-    reply::check_if_match(ctx.ex, &current)?;
+    let rack = chassis_uri(&ctx.s.rack.id);
+    if write_limit(ctx, props::RACK, &rack, &current).await? {
+        ctx.state.rack.check_power_limit().await;
+    }
+    reply::json(ctx.ex, &power_body(ctx), POWER_ALLOW)
+}
+
+/// The persisted `LimitInWatts` of a local chassis's Power (`resource` is its store key).
+pub fn limit(ctx: &Ctx<'_>, resource: &str) -> Value {
+    ctx.state
+        .rack
+        .props
+        .get(resource, LIMIT_KEY)
+        .unwrap_or(Value::Null)
+}
+
+/// A PATCH of a local Power resource, whose only writable property is
+/// `PowerControl[0].PowerLimit.LimitInWatts`: checked against `current` (If-Match, names,
+/// types), persisted under `resource` and logged. True when the limit was written. The caller
+/// holds the props writer lock across computing `current` and this.
+pub async fn write_limit(
+    ctx: &Ctx<'_>,
+    resource: &str,
+    chassis: &str,
+    current: &Value,
+) -> Result<bool, AggError> {
+    reply::check_if_match(ctx.ex, current)?;
     let patch = object_body(&ctx.ex.body)?;
-    validate(&patch, POWER_WRITABLE, &current, "")?;
+    validate(&patch, POWER_WRITABLE, current, "")?;
     let controls = patch
         .get("PowerControl")
         .and_then(Value::as_array)
@@ -69,26 +91,28 @@ async fn patch_power(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
             ),
         });
     }
-    if let Some(limit) = controls
+    let Some(limit) = controls
         .first()
         .and_then(|c| c.get("PowerLimit"))
         .and_then(|l| l.get("LimitInWatts"))
-    {
-        props
-            .set(props::RACK, vec![(LIMIT_KEY.to_owned(), limit.clone())])
-            .await?;
-        ctx.state
-            .rack
-            .log
-            .record(
-                EventMessage::property_value_modified_by_client(
-                    "PowerControl/0/PowerLimit/LimitInWatts",
-                    &limit.to_string(),
-                ),
-                Some(chassis_uri(&ctx.s.rack.id)),
-            )
-            .await;
-        ctx.state.rack.check_power_limit().await;
-    }
-    reply::json(ctx.ex, &power_body(ctx), POWER_ALLOW)
+    else {
+        return Ok(false);
+    };
+    ctx.state
+        .rack
+        .props
+        .set(resource, vec![(LIMIT_KEY.to_owned(), limit.clone())])
+        .await?;
+    ctx.state
+        .rack
+        .log
+        .record(
+            EventMessage::property_value_modified_by_client(
+                "PowerControl/0/PowerLimit/LimitInWatts",
+                &limit.to_string(),
+            ),
+            Some(chassis.to_owned()),
+        )
+        .await;
+    Ok(true)
 }

@@ -74,6 +74,11 @@ fn trimmed(stderr: &[u8]) -> String {
 
 /// Runs `argv` (no shell), killing it after `timeout`.
 pub async fn run(argv: &[String], timeout: Duration) -> CommandOutcome {
+    run_with_input(argv, &[], timeout).await
+}
+
+/// Like [`run`], with `input` on the command's stdin (closed after it; /dev/null when empty).
+pub async fn run_with_input(argv: &[String], input: &[u8], timeout: Duration) -> CommandOutcome {
     let Some((program, args)) = argv.split_first() else {
         return CommandOutcome::NotStarted {
             reason: "no command is configured".into(),
@@ -81,12 +86,16 @@ pub async fn run(argv: &[String], timeout: Duration) -> CommandOutcome {
     };
     let child = tokio::process::Command::new(program)
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(if input.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn();
-    let child = match child {
+    let mut child = match child {
         Ok(c) => c,
         Err(e) => {
             return CommandOutcome::NotStarted {
@@ -94,8 +103,16 @@ pub async fn run(argv: &[String], timeout: Duration) -> CommandOutcome {
             };
         }
     };
+    let finished = async move {
+        if let Some(mut stdin) = child.stdin.take() {
+            use tokio::io::AsyncWriteExt;
+            // A command that exits without reading its input is judged by its exit status.
+            let _ = stdin.write_all(input).await;
+        }
+        child.wait_with_output().await
+    };
     // Dropping the future on timeout drops the child, which kill_on_drop kills.
-    match tokio::time::timeout(timeout, child.wait_with_output()).await {
+    match tokio::time::timeout(timeout, finished).await {
         Err(_) => CommandOutcome::TimedOut {
             after_secs: timeout.as_secs(),
         },
@@ -157,6 +174,21 @@ mod tests {
         assert_eq!(
             run(&sh("sleep 30"), Duration::from_millis(200)).await,
             CommandOutcome::TimedOut { after_secs: 0 }
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        let out = dir.path().join("stdin");
+        assert_eq!(
+            run_with_input(
+                &sh(&format!("cat > {}", out.display())),
+                b"{\"HostName\":\"r1\"}",
+                Duration::from_secs(10)
+            )
+            .await,
+            CommandOutcome::Succeeded
+        );
+        assert_eq!(
+            std::fs::read_to_string(&out).expect("written"),
+            "{\"HostName\":\"r1\"}"
         );
         assert!(matches!(
             run(&["/nonexistent/cmd".to_owned()], Duration::from_secs(1)).await,

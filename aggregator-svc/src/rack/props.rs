@@ -13,6 +13,8 @@ use tokio::sync::{Mutex, MutexGuard};
 pub const RACK: &str = "rack";
 /// The store key of the management switch chassis.
 pub const SWITCH: &str = "switch";
+/// The store key of the host chassis (when the aggregator runs outside the switch).
+pub const HOST: &str = "host";
 
 pub struct Props {
     store: Store,

@@ -1,13 +1,10 @@
-//! Pure: the Thermal, Power, ThermalSubsystem and PowerSubsystem resources of a local chassis
+//! Pure: the Thermal and Power resources of a local chassis
 //! (the switch, or the host) from its hwmon [`Sensors`], shaped like the rack's own
 //! ([`super::aggregate`]): `MemberId` is the position in the array, `@odata.id` a JSON pointer.
 
-use super::aggregate::{POWER_TYPE, THERMAL_TYPE, worst_health};
+use super::aggregate::{POWER_TYPE, THERMAL_TYPE};
 use super::hwmon::{Reading, Sensors, Temperature};
 use serde_json::{Value, json};
-
-pub const THERMAL_SUBSYSTEM_TYPE: &str = "#ThermalSubsystem.v1_3_0.ThermalSubsystem";
-pub const POWER_SUBSYSTEM_TYPE: &str = "#PowerSubsystem.v1_1_0.PowerSubsystem";
 
 fn number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
@@ -98,7 +95,9 @@ pub fn thermal(chassis: &str, name: &str, sensors: &Sensors) -> Value {
 
 /// `<chassis>/Power`: one PowerControl whose consumption is the sum of the power sensors (null
 /// when there are none), and the voltage sensors.
-pub fn power(chassis: &str, name: &str, sensors: &Sensors) -> Value {
+/// `limit`: the recorded `LimitInWatts` (a budget for planning: nothing here can cap the
+/// switch's draw, hence `NoAction`).
+pub fn power(chassis: &str, name: &str, sensors: &Sensors, limit: &Value) -> Value {
     let uri = format!("{chassis}/Power");
     let consumed = if sensors.power.is_empty() {
         Value::Null
@@ -116,32 +115,20 @@ pub fn power(chassis: &str, name: &str, sensors: &Sensors) -> Value {
             "Name": format!("{name} Power Control"),
             "PhysicalContext": "Chassis",
             "PowerConsumedWatts": consumed,
+            // hwmon has instantaneous readings only: the history is unknown rather than made up.
+            "PowerMetrics": {
+                "IntervalInMin": null,
+                "MinConsumedWatts": null,
+                "MaxConsumedWatts": null,
+                "AverageConsumedWatts": null,
+            },
+            "PowerLimit": {"LimitInWatts": limit, "LimitException": "NoAction"},
             "Status": enabled("OK"),
         }],
         "Voltages": voltages(&uri, &sensors.voltages),
-    })
-}
-
-/// `<chassis>/ThermalSubsystem`: its health is the worst temperature's.
-pub fn thermal_subsystem(chassis: &str, name: &str, sensors: &Sensors) -> Value {
-    let temps = temperatures("", sensors);
-    json!({
-        "@odata.id": format!("{chassis}/ThermalSubsystem"),
-        "@odata.type": THERMAL_SUBSYSTEM_TYPE,
-        "Id": "ThermalSubsystem",
-        "Name": format!("{name} Thermal Subsystem"),
-        "Status": enabled(worst_health(&temps)),
-    })
-}
-
-/// `<chassis>/PowerSubsystem`.
-pub fn power_subsystem(chassis: &str, name: &str) -> Value {
-    json!({
-        "@odata.id": format!("{chassis}/PowerSubsystem"),
-        "@odata.type": POWER_SUBSYSTEM_TYPE,
-        "Id": "PowerSubsystem",
-        "Name": format!("{name} Power Subsystem"),
-        "Status": enabled("OK"),
+        // Supplies are not hwmon sensors: none can be listed from here.
+        "PowerSupplies": [],
+        "Redundancy": [],
     })
 }
 
@@ -211,8 +198,6 @@ mod tests {
         assert_eq!(temps[1]["Status"]["Health"], "Warning");
         assert_eq!(t["Fans"][0]["Reading"], 4200);
         assert_eq!(t["Fans"][0]["ReadingUnits"], "RPM");
-        let ts = thermal_subsystem(SWITCH, "S", &sensors());
-        assert_eq!(ts["Status"]["Health"], "Warning");
     }
 
     #[test]
@@ -227,7 +212,7 @@ mod tests {
 
     #[test]
     fn power_sums_the_power_sensors_and_lists_voltages() {
-        let p = power(SWITCH, "S", &sensors());
+        let p = power(SWITCH, "S", &sensors(), &Value::Null);
         assert_eq!(p["PowerControl"][0]["PowerConsumedWatts"], 45.0);
         assert_eq!(p["Voltages"][0]["ReadingVolts"], 12.15);
         assert_eq!(
@@ -239,21 +224,14 @@ mod tests {
     #[test]
     fn no_sensors_give_empty_but_valid_resources() {
         let none = Sensors::default();
-        let p = power(SWITCH, "S", &none);
+        let p = power(SWITCH, "S", &none, &json!(150));
         assert_eq!(p["PowerControl"][0]["PowerConsumedWatts"], Value::Null);
         assert_eq!(p["Voltages"], json!([]));
+        assert_eq!(p["PowerControl"][0]["PowerLimit"]["LimitInWatts"], 150);
         let t = thermal(SWITCH, "S", &none);
         assert_eq!(
             (t["Temperatures"].clone(), t["Fans"].clone()),
             (json!([]), json!([]))
-        );
-        assert_eq!(
-            thermal_subsystem(SWITCH, "S", &none)["Status"]["Health"],
-            "OK"
-        );
-        assert_eq!(
-            power_subsystem(SWITCH, "S")["@odata.type"],
-            POWER_SUBSYSTEM_TYPE
         );
     }
 }
