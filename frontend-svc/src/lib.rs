@@ -8,6 +8,8 @@
 //! - [`authz`], [`privileges`], [`roles`]: what they may do (DMTF privilege registry).
 //! - [`policy`], [`bootstrap`], [`store`], [`clock`]: the state behind it.
 //! - [`handlers`]: local resources; `handlers::proxy` forwards the rest via [`agg_client`].
+//! - [`query`]: DSP0266 query parameters applied to any response (`only`, `$select`, `$expand`,
+//!   `$filter`, `$top`/`$skip`).
 //! - [`body`], [`resource`], [`response`]: request validation, ETags, the response shape.
 //! - [`error`]: `FrontendError`, mapped to status and Base message in one place.
 
@@ -26,6 +28,7 @@ pub mod lockout;
 pub mod passwords;
 pub mod policy;
 pub mod privileges;
+pub mod query;
 pub mod request;
 pub mod resource;
 pub mod response;

@@ -11,6 +11,10 @@
 //!    InsufficientPrivilege.
 //! 6. The local handler, or the aggregator.
 //!
+//! A GET with query parameters (`only`, `$select`, `$expand`, `$filter`, `$top`, `$skip`) has
+//! them taken off after step 2, runs 3 to 6 for the base resource, then [`crate::query`] rewrites
+//! the body, reading any further resource through steps 3 to 6 as the same principal.
+//!
 //! Errors become Redfish error bodies, and every response gets the headers the specification
 //! asks for.
 
@@ -21,6 +25,7 @@ use crate::body;
 use crate::error::FrontendError;
 use crate::handlers::{odata, proxy, service_root, sessions};
 use crate::local::Route;
+use crate::query;
 use crate::request::Request;
 use crate::response::Response;
 use http::Method;
@@ -46,8 +51,9 @@ pub async fn handle(state: &AppState, request: Request) -> Response {
 const READ_ONLY: &str = "GET, HEAD";
 const SESSIONS_MEMBERS: &str = "/redfish/v1/SessionService/Sessions/Members";
 
-/// The frontend's own resources support no `$` query parameter: refused (DSP0266: 501) rather
-/// than silently ignored; other parameters are ignored as the specification asks.
+/// `/redfish`, `$metadata` and the OData service document are no Redfish resources: no `$` query
+/// parameter applies, so any is refused (DSP0266: 501); others are ignored as the specification
+/// asks.
 fn refuse_queries(request: &Request) -> Result<(), FrontendError> {
     for pair in request.query.split('&').filter(|p| !p.is_empty()) {
         let key = pair.split('=').next().unwrap_or("");
@@ -87,8 +93,18 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
         }
         "/redfish/v1" => {
             read_only(&request.method)?;
-            refuse_queries(&request)?;
-            Ok(service_root::service_root(state).await)
+            let raw_query = request.query.clone();
+            let (request, query) = query::plan(request)?;
+            let base = service_root::service_root(state).await;
+            match query {
+                None => Ok(base),
+                Some(q) => {
+                    // Readable without authentication; expanding it needs a principal.
+                    let principal = optional_principal(state, &request).await;
+                    let fetcher = query::Fetcher::new(state, principal.as_ref(), &request);
+                    query::apply(&fetcher, base, &q, &raw_query).await
+                }
+            }
         }
         // DSP0266: a POST to a collection's Members property is a POST to the collection.
         crate::sessions::SESSIONS_URI | SESSIONS_MEMBERS if request.method == Method::POST => {
@@ -113,11 +129,49 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
 
 async fn authorized(state: &AppState, request: Request) -> Result<Response, FrontendError> {
     let principal = state.auth.authenticate(&request.headers).await?;
+    let raw_query = request.query.clone();
+    let (request, query) = query::plan(request)?;
+    let Some(q) = query else {
+        return serve_as(state, request, &principal).await;
+    };
+    let template = Request {
+        id: request.id.clone(),
+        method: Method::GET,
+        path: request.path.clone(),
+        query: String::new(),
+        headers: http::HeaderMap::new(),
+        body: bytes::Bytes::new(),
+        peer: request.peer,
+        client: request.client,
+    };
+    let base = serve_as(state, request, &principal).await?;
+    let fetcher = query::Fetcher::new(state, Some(&principal), &template);
+    query::apply(&fetcher, base, &q, &raw_query).await
+}
+
+/// The ServiceRoot's caller when credentials came with the request; a failure is no error there
+/// (the resource is public), expansion then simply finds nothing readable.
+async fn optional_principal(state: &AppState, request: &Request) -> Option<Principal> {
+    let has_credentials =
+        request.header("x-auth-token").is_some() || request.header("authorization").is_some();
+    if !has_credentials {
+        return None;
+    }
+    state.auth.authenticate(&request.headers).await.ok()
+}
+
+/// Steps 3 to 6 for an authenticated caller; also the way query processing reads the resources
+/// it expands or filters, so they get exactly the caller's privileges.
+pub(crate) async fn serve_as(
+    state: &AppState,
+    request: Request,
+    principal: &Principal,
+) -> Result<Response, FrontendError> {
     let local = Route::of(request.route_path());
     let props = props_of(&request);
-    let own = local.as_ref().is_some_and(|r| r.is_own(state, &principal));
+    let own = local.as_ref().is_some_and(|r| r.is_own(state, principal));
     if principal.password_change_required {
-        password_change_gate(&principal, local.as_ref(), &request.method, &props, own)?;
+        password_change_gate(principal, local.as_ref(), &request.method, &props, own)?;
     }
     if let Some(route) = &local {
         if *route == Route::Missing {
@@ -144,11 +198,8 @@ async fn authorized(state: &AppState, request: Request) -> Result<Response, Fron
         return Err(FrontendError::Forbidden);
     }
     match local {
-        Some(route) => {
-            refuse_queries(&request)?;
-            route.serve(state, &request, &principal).await
-        }
-        None => proxy::proxy(state, request, &principal).await,
+        Some(route) => route.serve(state, &request, principal).await,
+        None => proxy::proxy(state, request, principal).await,
     }
 }
 

@@ -9,6 +9,7 @@
 //! - [`path`]: classify an aggregate path (service root, collection, member of a BMC, passthrough).
 //! - [`ids`]: BMC id validation and `<bmcId>-<memberId>` prefixing.
 //! - [`schemas`]: the embedded DMTF schema catalog: `$metadata`, describedby links.
+//! - [`query`]: DSP0266 query parameters: parsing, `$select`, `$filter`, `$expand` planning.
 //! - [`rewrite`]: the localizer: BMC URIs to aggregate URIs in bodies and headers, and back.
 
 pub mod collections;
@@ -18,6 +19,7 @@ pub mod ids;
 pub mod messages;
 pub mod odata;
 pub mod path;
+pub mod query;
 pub mod rewrite;
 pub mod schemas;
 pub mod time;

@@ -226,6 +226,18 @@ impl Message {
     pub fn query_parameter_value_format_error(value: &str, parameter: &str) -> Self {
         Self::of("QueryParameterValueFormatError", &[value, parameter])
     }
+    pub fn query_parameter_value_type_error(value: &str, parameter: &str) -> Self {
+        Self::of("QueryParameterValueTypeError", &[value, parameter])
+    }
+    pub fn query_parameter_out_of_range(value: &str, parameter: &str, range: &str) -> Self {
+        Self::of("QueryParameterOutOfRange", &[value, parameter, range])
+    }
+    pub fn query_combination_invalid() -> Self {
+        Self::of("QueryCombinationInvalid", &[])
+    }
+    pub fn query_not_supported_on_operation() -> Self {
+        Self::of("QueryNotSupportedOnOperation", &[])
+    }
     pub fn resource_already_exists(resource_type: &str, property: &str, value: &str) -> Self {
         Self::of("ResourceAlreadyExists", &[resource_type, property, value])
     }

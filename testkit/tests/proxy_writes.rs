@@ -252,7 +252,7 @@ async fn request_bodies_are_mapped_back_and_foreign_links_refused() {
 async fn query_strings_head_and_link_headers_pass_through() {
     let stack = stack(Profile::Dmtf).await;
     let r = stack
-        .admin(Method::GET, "/redfish/v1/Systems/s1-1?$select=PowerState")
+        .admin(Method::GET, "/redfish/v1/Systems/s1-1?vendorhint=1")
         .send()
         .await
         .expect("get");
@@ -260,7 +260,7 @@ async fn query_strings_head_and_link_headers_pass_through() {
     let seen = stack.sims[0].requests();
     assert!(
         seen.iter()
-            .any(|q| q.path == "/redfish/v1/Systems/1?$select=PowerState"),
+            .any(|q| q.path == "/redfish/v1/Systems/1?vendorhint=1"),
         "query forwarded"
     );
 
@@ -309,7 +309,7 @@ async fn collections_page_with_top_and_skip() {
         .to_owned();
     let (_, rest) = stack.get(&next).await;
     assert_eq!(rest["Members"][0]["@odata.id"], "/redfish/v1/Systems/s3-1");
-    let (status, body) = stack.get("/redfish/v1/Systems?$filter=Id%20eq%201").await;
+    let (status, body) = stack.get("/redfish/v1/Systems?$search=x").await;
     assert_eq!(status, 501, "{body}");
     stack.teardown().await;
 }

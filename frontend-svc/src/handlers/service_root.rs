@@ -14,16 +14,20 @@ pub fn versions() -> Response {
 
 const ODATA_TYPE: &str = "#ServiceRoot.v1_17_0.ServiceRoot";
 
-/// What the aggregate supports of DSP0266's query parameters and protocol options: `$top` and
-/// `$skip` on the merged collections only, so none is advertised service-wide.
+/// What the aggregate supports of DSP0266's query parameters and protocol options. The query
+/// parameters are applied by the frontend to every resource ([`crate::query`]), so they hold
+/// service-wide; `excerpt` is not implemented.
 fn protocol_features() -> Value {
     json!({
         "ExcerptQuery": false,
-        "ExpandQuery": {"ExpandAll": false, "Levels": false, "Links": false, "NoLinks": false},
-        "FilterQuery": false,
+        "ExpandQuery": crate::query::expand_features(),
+        "FilterQuery": true,
+        "FilterQueryComparisonOperations": true,
+        "FilterQueryCompoundOperations": true,
         "MultipleHTTPRequests": true,
-        "OnlyMemberQuery": false,
-        "SelectQuery": false,
+        "OnlyMemberQuery": true,
+        "SelectQuery": true,
+        "TopSkipQuery": true,
         "DeepOperations": {"DeepPATCH": false, "DeepPOST": false},
     })
 }
