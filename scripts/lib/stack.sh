@@ -37,7 +37,8 @@ stack_start() {
   for n in $(seq 1 "$i"); do _wait_line "$dir/bmc-sim.out" "^bmc s$n listening on" > /dev/null; done
 
   STACK_USER=admin
-  STACK_PASSWORD="$(python3 -c 'import secrets; print(secrets.token_urlsafe(15))')"
+  # Never starting with '-': the DMTF tools' argparse would read such a password as an option.
+  STACK_PASSWORD="pw$(python3 -c 'import secrets; print(secrets.token_urlsafe(15))')"
   {
     printf '[aggregator]\ngrpc_listen = "127.0.0.1:0"\nstate_dir = "%s/aggregator"\nrequest_timeout_ms = 10000\n' "$dir"
     printf '%s\n' "${STACK_AGGREGATOR_EXTRA:-}"
