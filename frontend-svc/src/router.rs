@@ -36,11 +36,15 @@ pub async fn handle(state: &AppState, request: Request) -> Response {
     let span = tracing::info_span!("request", request_id = %request.id, method = %request.method, path = %request.path);
     let is_head = request.method == Method::HEAD;
     let id = request.id.clone();
+    let if_none_match = (request.method == Method::GET || is_head)
+        .then(|| request.header("if-none-match").map(str::to_owned))
+        .flatten();
     async move {
         let response = match route(state, request).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
-        };
+        }
+        .not_modified_if(if_none_match.as_deref());
         tracing::debug!(status = response.status.as_u16(), "done");
         response.finish(&id, is_head)
     }

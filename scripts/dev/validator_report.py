@@ -242,6 +242,8 @@ def protocol(reportdir):
     gaps = [r for r in by("FAIL") if gap_of(r)]
     print(f"protocol validator: {len(by('PASS'))} passed, {len(fails)} failed, {len(by('WARN'))} warned, "
           f"{len(gaps)} known gaps")
+    for r in by("WARN"):
+        print(f"  warn {r['Assertion']} {r['Method']} {r['URI']}: {r['Message'][:200]}")
     for r in fails:
         print(f"  FAIL {r['Assertion']} {r['Method']} {r['URI']}: {r['Message'][:200]}")
     for r in gaps:

@@ -155,3 +155,42 @@ async fn a_patch_of_annotations_only_is_no_operation_and_members_post_logs_in() 
     assert!(r.headers().contains_key("x-auth-token"));
     stack.teardown().await;
 }
+
+#[tokio::test]
+async fn if_none_match_revalidates_local_and_aggregated_resources() {
+    let stack = Stack::start(StackOptions::rack(1, Profile::Dmtf)).await;
+    let systems = stack.wait_for_members("/redfish/v1/Systems", 1).await;
+    let system = systems["Members"][0]["@odata.id"]
+        .as_str()
+        .expect("system")
+        .to_owned();
+    for uri in [
+        "/redfish/v1/AccountService",
+        "/redfish/v1/Chassis/Rack1",
+        system.as_str(),
+    ] {
+        let first = testkit::send(stack.admin(Method::GET, uri)).await;
+        assert_eq!(first.status, 200, "{uri}");
+        let etag = first.header("etag").expect("an ETag").to_owned();
+        let again = stack
+            .admin(Method::GET, uri)
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(again.status(), 304, "{uri} with its own ETag");
+        assert_eq!(
+            again.headers().get("etag").and_then(|v| v.to_str().ok()),
+            Some(etag.as_str())
+        );
+        assert!(again.bytes().await.expect("body").is_empty());
+        let other = testkit::send(
+            stack
+                .admin(Method::GET, uri)
+                .header("If-None-Match", "\"not-it\""),
+        )
+        .await;
+        assert_eq!(other.status, 200, "{uri} with another ETag");
+    }
+    stack.teardown().await;
+}
