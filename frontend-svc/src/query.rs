@@ -26,8 +26,9 @@ use tokio::sync::Semaphore;
 /// Sub-requests in flight for one query, so an expansion cannot flood the aggregator.
 const CONCURRENCY: usize = 16;
 /// Sub-requests one query may make; past it references stay unexpanded. Bounds the cost of
-/// `*($levels=3)` on a large rack.
-const MAX_SUBREQUESTS: usize = 2000;
+/// `*($levels=3)` on a large rack, while a `$filter` over the Systems of a 4,000-server
+/// aggregate still reads every member.
+const MAX_SUBREQUESTS: usize = 10_000;
 
 /// Splits the query off a request: `None` when there is nothing to apply (the hot path: no body
 /// is ever parsed), else the request to serve the base resource with and what to apply to it.
