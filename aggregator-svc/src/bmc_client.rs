@@ -15,7 +15,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use redfish::ids::BmcId;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
 
 const SESSIONS_PATH: &str = "/redfish/v1/SessionService/Sessions";
@@ -56,7 +56,12 @@ pub struct BmcClient {
     password: String,
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     auth: RwLock<Auth>,
+    /// Held by the one login in flight; the others wait for its outcome.
     login_lock: Mutex<()>,
+    /// When the last login found the BMC unreachable, and why: requests that queued behind that
+    /// login share its answer instead of each spending a connect timeout of their own (which
+    /// would turn an unreachable BMC's 503 into a request timeout's 504).
+    unreachable_at: std::sync::Mutex<Option<(Instant, String)>>,
     permits: Semaphore,
     limits: ClientLimits,
 }
@@ -97,6 +102,7 @@ impl BmcClient {
             http: client,
             auth: RwLock::new(Auth::None),
             login_lock: Mutex::new(()),
+            unreachable_at: std::sync::Mutex::new(None),
             permits: Semaphore::new(limits.per_bmc_concurrency.max(1)),
             limits,
         }))
@@ -188,7 +194,17 @@ impl BmcClient {
 
     /// Logs in again unless another request already replaced `stale` while we waited.
     async fn relogin(&self, stale: &Auth) -> Result<Auth, AggError> {
+        let queued = Instant::now();
         let _guard = self.login_lock.lock().await;
+        if let Ok(last) = self.unreachable_at.lock()
+            && let Some((at, reason)) = last.as_ref()
+            && *at >= queued
+        {
+            return Err(AggError::BmcUnreachable {
+                bmc: self.id.to_string(),
+                reason: reason.clone(),
+            });
+        }
         let now = self.read_auth();
         let replaced = match (&now, stale) {
             (Auth::Session { token: a, .. }, Auth::Session { token: b, .. }) => a != b,
@@ -199,7 +215,16 @@ impl BmcClient {
         if replaced {
             return Ok(now);
         }
-        let fresh = self.login().await?;
+        let fresh = match self.login().await {
+            Ok(fresh) => fresh,
+            Err(AggError::BmcUnreachable { bmc, reason }) => {
+                if let Ok(mut last) = self.unreachable_at.lock() {
+                    *last = Some((Instant::now(), reason.clone()));
+                }
+                return Err(AggError::BmcUnreachable { bmc, reason });
+            }
+            Err(e) => return Err(e),
+        };
         self.write_auth(fresh.clone());
         Ok(fresh)
     }
@@ -335,4 +360,79 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A loopback listener that counts the connections made to it and closes each at once.
+    async fn counting_listener() -> (u16, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                seen.fetch_add(1, Ordering::SeqCst);
+                drop(socket);
+            }
+        });
+        (port, count)
+    }
+
+    fn client(port: u16) -> Arc<BmcClient> {
+        let bmc = ValidBmc {
+            id: BmcId::parse("s1").expect("id"),
+            base_url: url::Url::parse(&format!("http://127.0.0.1:{port}")).expect("url"),
+            username: "root".into(),
+            password: "calvin".into(),
+            verify_tls: true,
+            ca_file: None,
+            pdu_socket: None,
+        };
+        let limits = ClientLimits {
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(5),
+            per_bmc_concurrency: 4,
+            max_reply_bytes: 1 << 20,
+        };
+        BmcClient::new(&bmc, limits).expect("client")
+    }
+
+    #[tokio::test]
+    async fn requests_queued_behind_a_failed_login_share_its_answer() {
+        let (port, connections) = counting_listener().await;
+        let client = client(port);
+        // A login is in flight (the lock is held) when the request arrives.
+        let guard = client.login_lock.lock().await;
+        let waiting = {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .send(Method::GET, "/redfish/v1/Systems", &[], Bytes::new())
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // ... and it finds the BMC unreachable.
+        *client.unreachable_at.lock().expect("lock") =
+            Some((Instant::now(), "connect timed out".into()));
+        drop(guard);
+        let result = waiting.await.expect("task");
+        assert!(
+            matches!(result, Err(AggError::BmcUnreachable { ref reason, .. }) if reason == "connect timed out"),
+            "{result:?}"
+        );
+        assert_eq!(connections.load(Ordering::SeqCst), 0, "no login of its own");
+
+        // A request that arrives after that failure tries again itself.
+        let _ = client
+            .send(Method::GET, "/redfish/v1/Systems", &[], Bytes::new())
+            .await;
+        assert!(connections.load(Ordering::SeqCst) >= 1);
+    }
 }
