@@ -64,16 +64,8 @@ pub struct Store {
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Self, AggError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| AggError::Store(format!("creating {}: {e}", dir.display())))?;
-        let conn = Connection::open(dir.join("aggregator.sqlite3")).map_err(store_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(store_err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(store_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(store_err)?;
-        migrate(&conn)?;
+        let conn = svc_common::sqlite::open(dir, "aggregator.sqlite3", &[], MIGRATIONS)
+            .map_err(AggError::Store)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -226,27 +218,6 @@ impl Store {
         })
         .await
     }
-}
-
-fn migrate(conn: &Connection) -> Result<(), AggError> {
-    let done: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(store_err)?;
-    let done = usize::try_from(done).unwrap_or(0);
-    if done > MIGRATIONS.len() {
-        return Err(AggError::Store(format!(
-            "database schema version {done} is newer than this build understands ({})",
-            MIGRATIONS.len()
-        )));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
-            i + 1
-        ))
-        .map_err(store_err)?;
-    }
-    Ok(())
 }
 
 fn store_err(e: rusqlite::Error) -> AggError {

@@ -6,6 +6,7 @@ pub mod health;
 pub mod secret;
 pub mod settings;
 pub mod signals;
+pub mod sqlite;
 pub mod telemetry;
 
 pub use settings::{ConfigError, Environment, load_section};

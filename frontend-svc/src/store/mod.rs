@@ -64,17 +64,12 @@ impl From<rusqlite::Error> for FrontendError {
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Self, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-        let conn = Connection::open(dir.join("frontend.sqlite3")).map_err(|e| e.to_string())?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| e.to_string())?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| e.to_string())?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| e.to_string())?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|e| e.to_string())?;
-        migrate(&conn)?;
+        let conn = svc_common::sqlite::open(
+            dir,
+            "frontend.sqlite3",
+            &[("foreign_keys", "ON")],
+            MIGRATIONS,
+        )?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -96,27 +91,6 @@ impl Store {
         .await
         .map_err(|e| FrontendError::Internal(format!("store task: {e}")))?
     }
-}
-
-fn migrate(conn: &Connection) -> Result<(), String> {
-    let done: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| e.to_string())?;
-    let done = usize::try_from(done).unwrap_or(0);
-    if done > MIGRATIONS.len() {
-        return Err(format!(
-            "database schema version {done} is newer than this build understands ({})",
-            MIGRATIONS.len()
-        ));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
-            i + 1
-        ))
-        .map_err(|e| format!("migration {}: {e}", i + 1))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
