@@ -77,9 +77,9 @@ impl EventService {
         let path = exchange.path.trim_end_matches('/');
         let m = &exchange.method;
         let result = match path {
-            ROOT => read_only(m, service_body()),
+            ROOT => read(exchange, service_body(), "GET, HEAD"),
             SUBSCRIPTIONS if *m == Method::POST => self.create(exchange).await,
-            SUBSCRIPTIONS => read_only(m, self.collection_body()),
+            SUBSCRIPTIONS => read(exchange, self.collection_body(), "GET, HEAD, POST"),
             SUBMIT_TEST_EVENT if *m == Method::POST => self.submit_test_event(exchange),
             SUBMIT_TEST_EVENT => Err(not_allowed(exchange, "POST")),
             p => {
@@ -90,7 +90,7 @@ impl EventService {
                         path: exchange.path.clone(),
                     }),
                     (Some(s), &Method::DELETE) => self.delete(s.id).await,
-                    (Some(s), _) => read_only(m, subscription_body(&s)),
+                    (Some(s), _) => read(exchange, subscription_body(&s), "GET, HEAD, DELETE"),
                 }
             }
         };
@@ -352,21 +352,10 @@ fn not_allowed(exchange: &Exchange, allow: &'static str) -> AggError {
     }
 }
 
-fn read_only(method: &Method, body: Value) -> Result<Reply, AggError> {
-    if *method != Method::GET && *method != Method::HEAD {
-        return Err(AggError::MethodNotAllowed {
-            path: String::new(),
-            allow: "GET, HEAD",
-        });
-    }
-    let mut reply = json_reply(200, &body)?;
-    reply
-        .headers
-        .push((http::header::ALLOW, HeaderValue::from_static("GET, HEAD")));
-    if *method == Method::HEAD {
-        reply.body = Bytes::new();
-    }
-    Ok(reply)
+/// GET/HEAD of an EventService resource (ETag, Allow naming what it takes); other methods 405.
+fn read(exchange: &Exchange, body: Value, allow: &'static str) -> Result<Reply, AggError> {
+    crate::local::reply::only(exchange, &[Method::GET, Method::HEAD], allow)?;
+    crate::local::reply::json(exchange, &body, allow)
 }
 
 #[cfg(test)]

@@ -63,8 +63,13 @@ mod tests {
     #[test]
     fn migrations_run_once_in_order_and_a_newer_database_is_refused() {
         let dir = tempfile::tempdir().expect("dir");
-        let conn = open(dir.path(), "t.sqlite3", &[("foreign_keys", "ON")], MIGRATIONS)
-            .expect("opened");
+        let conn = open(
+            dir.path(),
+            "t.sqlite3",
+            &[("foreign_keys", "ON")],
+            MIGRATIONS,
+        )
+        .expect("opened");
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");

@@ -126,6 +126,17 @@ async fn bad_subscriptions_are_refused_and_nothing_is_stored() {
     }
     let (_, subs) = stack.get("/redfish/v1/EventService/Subscriptions").await;
     assert_eq!(subs["Members@odata.count"], 0);
+    // Allow names what each resource takes, on a read and on a refused method alike.
+    for (uri, allow) in [
+        ("/redfish/v1/EventService", "GET, HEAD"),
+        ("/redfish/v1/EventService/Subscriptions", "GET, HEAD, POST"),
+    ] {
+        let r = testkit::send(stack.admin(Method::GET, uri)).await;
+        assert_eq!((r.status, r.header("allow")), (200, Some(allow)), "{uri}");
+        assert!(r.header("etag").is_some(), "{uri} has an ETag");
+        let r = testkit::send(stack.admin(Method::PUT, uri).json(&json!({}))).await;
+        assert_eq!((r.status, r.header("allow")), (405, Some(allow)), "{uri}");
+    }
     stack.teardown().await;
 }
 
