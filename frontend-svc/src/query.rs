@@ -31,8 +31,9 @@ const CONCURRENCY: usize = 16;
 const MAX_SUBREQUESTS: usize = 10_000;
 
 /// Splits the query off a request: `None` when there is nothing to apply (the hot path: no body
-/// is ever parsed), else the request to serve the base resource with and what to apply to it.
-pub fn plan(mut request: Request) -> Result<(Request, Option<Query>), FrontendError> {
+/// is ever parsed), else the request to serve the base resource with, what to apply to it, and
+/// the query string as the client sent it (for next links).
+pub fn plan(mut request: Request) -> Result<(Request, Option<(Query, String)>), FrontendError> {
     if request.query.is_empty() {
         return Ok((request, None));
     }
@@ -51,16 +52,20 @@ pub fn plan(mut request: Request) -> Result<(Request, Option<Query>), FrontendEr
     // The base is always read with GET (a HEAD reply has no body to work on); `finish` drops
     // the body of a HEAD afterwards. A conditional GET could answer 304 with no body either.
     request.method = Method::GET;
-    request.query = query.forward.clone();
+    let raw = std::mem::replace(&mut request.query, query.forward.clone());
     request.headers.remove("if-none-match");
-    Ok((request, Some(query)))
+    Ok((request, Some((query, raw))))
 }
 
 /// Everything one query needs to fetch further resources as the caller.
 pub struct Fetcher<'a> {
     state: &'a AppState,
     principal: Option<&'a Principal>,
-    template: &'a Request,
+    /// Request id, path and client of the request being answered: its sub-requests carry them.
+    id: String,
+    path: String,
+    peer: Option<std::net::SocketAddr>,
+    client: crate::forwarded::Client,
     permits: Semaphore,
     made: AtomicUsize,
     /// Bodies already fetched: a member read for `$filter` is not read again for `$expand`.
@@ -68,17 +73,16 @@ pub struct Fetcher<'a> {
 }
 
 impl<'a> Fetcher<'a> {
-    /// `template` gives the request id and client of the sub-requests; without a principal (the
-    /// unauthenticated ServiceRoot) nothing can be fetched.
-    pub fn new(
-        state: &'a AppState,
-        principal: Option<&'a Principal>,
-        template: &'a Request,
-    ) -> Self {
+    /// `request` gives the sub-requests their request id, path and client; without a principal
+    /// (the unauthenticated ServiceRoot) nothing can be fetched.
+    pub fn new(state: &'a AppState, principal: Option<&'a Principal>, request: &Request) -> Self {
         Fetcher {
             state,
             principal,
-            template,
+            id: request.id.clone(),
+            path: request.path.clone(),
+            peer: request.peer,
+            client: request.client,
             permits: Semaphore::new(CONCURRENCY),
             made: AtomicUsize::new(0),
             cache: Mutex::new(HashMap::new()),
@@ -94,14 +98,14 @@ impl<'a> Fetcher<'a> {
         let _permit = self.permits.acquire().await.ok()?;
         let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
         let request = Request {
-            id: self.template.id.clone(),
+            id: self.id.clone(),
             method: Method::GET,
             path: path.to_owned(),
             query: query.to_owned(),
             headers: http::HeaderMap::new(),
             body: bytes::Bytes::new(),
-            peer: self.template.peer,
-            client: self.template.client,
+            peer: self.peer,
+            client: self.client,
         };
         router::serve_as(self.state, request, principal).await.ok()
     }
@@ -241,7 +245,7 @@ pub async fn apply<'a>(
             match page.next_skip {
                 Some(skip) => {
                     body["Members@odata.nextLink"] =
-                        next_link(&fetcher.template.path, raw_query, skip, query.top).into();
+                        next_link(&fetcher.path, raw_query, skip, query.top).into();
                 }
                 None => {
                     if let Some(obj) = body.as_object_mut() {

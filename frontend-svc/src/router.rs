@@ -97,12 +97,11 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
         }
         "/redfish/v1" => {
             read_only(&request.method)?;
-            let raw_query = request.query.clone();
             let (request, query) = query::plan(request)?;
             let base = service_root::service_root(state).await;
             match query {
                 None => Ok(base),
-                Some(q) => {
+                Some((q, raw_query)) => {
                     // Readable without authentication; expanding it needs a principal.
                     let principal = optional_principal(state, &request).await;
                     let fetcher = query::Fetcher::new(state, principal.as_ref(), &request);
@@ -133,23 +132,12 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
 
 async fn authorized(state: &AppState, request: Request) -> Result<Response, FrontendError> {
     let principal = state.auth.authenticate(&request.headers).await?;
-    let raw_query = request.query.clone();
     let (request, query) = query::plan(request)?;
-    let Some(q) = query else {
+    let Some((q, raw_query)) = query else {
         return serve_as(state, request, &principal).await;
     };
-    let template = Request {
-        id: request.id.clone(),
-        method: Method::GET,
-        path: request.path.clone(),
-        query: String::new(),
-        headers: http::HeaderMap::new(),
-        body: bytes::Bytes::new(),
-        peer: request.peer,
-        client: request.client,
-    };
+    let fetcher = query::Fetcher::new(state, Some(&principal), &request);
     let base = serve_as(state, request, &principal).await?;
-    let fetcher = query::Fetcher::new(state, Some(&principal), &template);
     query::apply(&fetcher, base, &q, &raw_query).await
 }
 
