@@ -308,7 +308,9 @@ async fn without_a_configured_key_there_is_nothing_to_replace() {
     let (status, service) = stack.get(SERVICE).await;
     assert_eq!(status, 200);
     assert!(service.get("Actions").is_none(), "{service}");
-    let r = send(stack.admin(Method::POST, REPLACE).json(&json!({}))).await;
-    assert_eq!(r.status, 404);
+    for action in [REPLACE, CSR] {
+        let r = send(stack.admin(Method::POST, action).json(&json!({}))).await;
+        assert_eq!(r.status, 404, "{action}");
+    }
     stack.teardown().await;
 }

@@ -40,17 +40,16 @@ const SUBJECT_FIELDS: &[&str] = &[
 pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
     let files = tls_files(ctx);
     match rest {
-        ["Actions", action] if files.is_some() && *action == GENERATE_CSR => {
+        // Without a configured key there is nothing to replace: neither action exists.
+        ["Actions", action] if *action == GENERATE_CSR || *action == REPLACE => {
+            let files = files.ok_or_else(|| ctx.not_found())?;
             reply::only(ctx.ex, &[Method::POST], POST_ALLOW)?;
-            generate_csr(ctx)
-        }
-        ["Actions", action] if *action == REPLACE => match files {
-            Some(files) => {
-                reply::only(ctx.ex, &[Method::POST], POST_ALLOW)?;
+            if *action == GENERATE_CSR {
+                generate_csr(ctx)
+            } else {
                 replace(ctx, &files).await
             }
-            None => Err(ctx.not_found()),
-        },
+        }
         _ => {
             reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
             let body = match rest {

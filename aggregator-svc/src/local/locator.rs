@@ -66,9 +66,10 @@ fn requested(patch: &serde_json::Map<String, Value>) -> Result<Option<String>, A
 pub async fn patch(ctx: &Ctx<'_>, current: impl Fn() -> Value) -> Result<Reply, AggError> {
     let props = &ctx.state.rack.props;
     let _writer = props.writer().await;
-    reply::check_if_match(ctx.ex, &current())?;
+    let before = current();
+    reply::check_if_match(ctx.ex, &before)?;
     let body = object_body(&ctx.ex.body)?;
-    validate(&body, WRITABLE, &current(), "")?;
+    validate(&body, WRITABLE, &before, "")?;
     let Some(led) = requested(&body)? else {
         return Err(AggError::BadRequest {
             message: Message::no_operation(),
