@@ -9,7 +9,7 @@ use http::Method;
 
 const READ_ALLOW: &str = "GET, HEAD";
 
-pub fn serve_task(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
+fn task(ctx: &Ctx<'_>, id: &str) -> Result<serde_json::Value, AggError> {
     let task = ctx
         .state
         .rack
@@ -17,17 +17,15 @@ pub fn serve_task(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
         .get(id)
         .ok_or_else(|| ctx.not_found())?;
     reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
-    reply::json(ctx.ex, &task, READ_ALLOW)
+    Ok(task)
+}
+
+pub fn serve_task(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
+    reply::json(ctx.ex, &task(ctx, id)?, READ_ALLOW)
 }
 
 pub fn serve_monitor(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
-    let task = ctx
-        .state
-        .rack
-        .tasks
-        .get(id)
-        .ok_or_else(|| ctx.not_found())?;
-    reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
+    let task = task(ctx, id)?;
     if is_running(&task) {
         reply::accepted(&task)
     } else {
