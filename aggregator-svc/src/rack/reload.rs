@@ -74,40 +74,35 @@ fn fixed_keys_changed(old: &AggregatorConfig, new: &AggregatorConfig) -> Vec<&'s
     changed
 }
 
+/// A refused reload, in the rack manager's log.
+async fn log_refusal(state: &AppState, origin: &str, reason: &str) {
+    state
+        .rack
+        .log
+        .record(
+            EventMessage::resource_errors_detected(
+                "configuration",
+                &format!("reload refused, running config kept: {reason}"),
+            ),
+            Some(origin.to_owned()),
+        )
+        .await;
+}
+
 /// Reloads the config; Ok(false) when the new one was refused (and logged).
 async fn reload(state: &AppState, origin: &str) -> bool {
     let running = state.config();
     let new = match running.reload() {
         Ok(c) => c,
         Err(e) => {
-            state
-                .rack
-                .log
-                .record(
-                    EventMessage::resource_errors_detected(
-                        "configuration",
-                        &format!("reload refused, running config kept: {e}"),
-                    ),
-                    Some(origin.to_owned()),
-                )
-                .await;
+            log_refusal(state, origin, &e.to_string()).await;
             return false;
         }
     };
     let bmcs = match rebuild_bmcs(state, &new) {
         Ok(b) => b,
         Err(e) => {
-            state
-                .rack
-                .log
-                .record(
-                    EventMessage::resource_errors_detected(
-                        "configuration",
-                        &format!("reload refused, running config kept: {e}"),
-                    ),
-                    Some(origin.to_owned()),
-                )
-                .await;
+            log_refusal(state, origin, &e.to_string()).await;
             return false;
         }
     };
