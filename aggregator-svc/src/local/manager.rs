@@ -181,6 +181,14 @@ fn ethernet_body(ctx: &Ctx<'_>, iface: &netif::Interface) -> Value {
             })
         })
         .collect();
+    // The resolver's servers are the static ones unless DHCP configures the interface (then
+    // they came from the lease, and none is static).
+    let name_servers = netif::name_servers(&resolv_conf());
+    let static_name_servers = if iface.dhcp {
+        Vec::new()
+    } else {
+        name_servers.clone()
+    };
     json!({
         "@odata.id": uri,
         "@odata.type": ETHERNET_TYPE,
@@ -196,7 +204,8 @@ fn ethernet_body(ctx: &Ctx<'_>, iface: &netif::Interface) -> Value {
         "Status": {"State": if iface.up { "Enabled" } else { "Disabled" }, "Health": "OK"},
         "HostName": host,
         "FQDN": fqdn(&host),
-        "NameServers": netif::name_servers(&resolv_conf()),
+        "NameServers": name_servers,
+        "StaticNameServers": static_name_servers,
         "DHCPv4": {"DHCPEnabled": iface.dhcp},
         "IPv4Addresses": ipv4,
         "IPv6Addresses": ipv6,

@@ -245,12 +245,14 @@ pub fn rack_thermal(rack: &str, readings: &[ChassisReadings]) -> Value {
     );
     number_sensors(&mut temperatures);
     let fans = gather(readings, thermal_of, "Fans", &uri, 0);
+    let health = worst_health(temperatures.iter().chain(&fans));
     json!({
         "@odata.id": uri,
         "@odata.type": THERMAL_TYPE,
         "Id": "Thermal",
         "Name": "Rack Thermal",
         "Description": "Temperatures and fans of every server in the rack, from their latest readings",
+        "Status": {"State": "Enabled", "Health": health, "HealthRollup": health},
         "Temperatures": temperatures,
         "Fans": fans,
     })
@@ -352,6 +354,16 @@ mod tests {
             "/redfish/v1/Chassis/Rack1/Thermal#/Temperatures/3"
         );
         assert_eq!(t["Fans"][1]["MemberId"], "1");
+        assert_eq!(t["Status"]["Health"], "OK");
+        let mut sick = server("s3", 1.0, 30.0);
+        if let Some(th) = sick.thermal.as_mut() {
+            th["Fans"][0]["Status"]["Health"] = "Critical".into();
+        }
+        let t = rack_thermal("/r", &[server("s1", 1.0, 20.0), sick]);
+        assert_eq!(
+            t["Status"],
+            json!({"State": "Enabled", "Health": "Critical", "HealthRollup": "Critical"})
+        );
         assert_eq!(
             consumed_watts(&[server("s1", 2.0, 1.0), server("s2", 3.0, 1.0)]),
             Some(5.0)

@@ -83,13 +83,17 @@ fn voltages(uri: &str, readings: &[Reading]) -> Vec<Value> {
 /// `<chassis>/Thermal`.
 pub fn thermal(chassis: &str, name: &str, sensors: &Sensors) -> Value {
     let uri = format!("{chassis}/Thermal");
+    let temperatures = temperatures(&uri, sensors);
+    let fans = fans(&uri, sensors);
+    let health = super::aggregate::worst_health(temperatures.iter().chain(&fans));
     json!({
         "@odata.id": uri,
         "@odata.type": THERMAL_TYPE,
         "Id": "Thermal",
         "Name": format!("{name} Thermal"),
-        "Temperatures": temperatures(&uri, sensors),
-        "Fans": fans(&uri, sensors),
+        "Status": {"State": "Enabled", "Health": health, "HealthRollup": health},
+        "Temperatures": temperatures,
+        "Fans": fans,
     })
 }
 
@@ -198,6 +202,8 @@ mod tests {
         assert_eq!(temps[1]["Status"]["Health"], "Warning");
         assert_eq!(t["Fans"][0]["Reading"], 4200);
         assert_eq!(t["Fans"][0]["ReadingUnits"], "RPM");
+        // The resource's own Status: the worst of its sensors.
+        assert_eq!(t["Status"]["Health"], "Warning");
     }
 
     #[test]
@@ -232,6 +238,10 @@ mod tests {
         assert_eq!(
             (t["Temperatures"].clone(), t["Fans"].clone()),
             (json!([]), json!([]))
+        );
+        assert_eq!(
+            t["Status"],
+            json!({"State": "Enabled", "Health": "OK", "HealthRollup": "OK"})
         );
     }
 }
