@@ -1,4 +1,4 @@
-//! One running simulated BMC: identity, mutable state, current fault, request log, task ownership.
+//! One running simulated BMC: identity, mutable state, current faults, request log, task ownership.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::fault_table::{Applied, FaultTable};
 use crate::record::Recorder;
 use crate::store::{Store, Template};
 use crate::{Fault, Profile};
@@ -79,10 +80,11 @@ pub(crate) struct Bmc {
     pub(crate) base_url: String,
     pub(crate) admin: String,
     state: Mutex<BmcState>,
-    fault: Mutex<Fault>,
-    /// True while the fault is `Down` (the listener watches it).
+    faults: Mutex<FaultTable>,
+    /// True while the fault is `Down` or the BMC is still booting (the listener watches it).
     pub(crate) down: watch::Sender<bool>,
-    /// Bumped on every fault change (a hanging request ends when the fault changes).
+    /// The fault table's generation, sent on every change (a hanging request then checks whether
+    /// the fault governing its path changed).
     pub(crate) fault_changes: watch::Sender<u64>,
     pub(crate) recorder: Recorder,
     pub(crate) cancel: CancellationToken,
@@ -98,10 +100,11 @@ impl Bmc {
         base_url: String,
         admin: String,
         state: BmcState,
-        fault: Fault,
+        faults: FaultTable,
         record_limit: usize,
     ) -> Bmc {
-        let (down, _) = watch::channel(fault.is_down());
+        let (down, _) = watch::channel(faults.is_down());
+        let fault_changes = watch::channel(faults.generation()).0;
         Bmc {
             id,
             profile,
@@ -109,9 +112,9 @@ impl Bmc {
             base_url,
             admin,
             state: Mutex::new(state),
-            fault: Mutex::new(fault),
+            faults: Mutex::new(faults),
             down,
-            fault_changes: watch::channel(0).0,
+            fault_changes,
             recorder: Recorder::with_limit(record_limit),
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
@@ -123,15 +126,62 @@ impl Bmc {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn faults(&self) -> MutexGuard<'_, FaultTable> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the fault table and tells the listener and hanging requests, under one lock so
+    /// concurrent changes are announced in order.
+    fn change_faults<T>(&self, change: impl FnOnce(&mut FaultTable) -> T) -> T {
+        let mut table = self.faults();
+        let out = change(&mut table);
+        let down = table.is_down();
+        // Only a real flip wakes the listener and the open connections.
+        self.down
+            .send_if_modified(|d| std::mem::replace(d, down) != down);
+        self.fault_changes.send_replace(table.generation());
+        out
+    }
+
+    /// The BMC-wide fault.
     pub(crate) fn fault(&self) -> Fault {
-        self.fault.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.faults().global().clone()
     }
 
     pub(crate) fn set_fault(&self, fault: Fault) {
-        let down = fault.is_down();
-        *self.fault.lock().unwrap_or_else(|e| e.into_inner()) = fault;
-        self.down.send_replace(down);
-        self.fault_changes.send_modify(|n| *n += 1);
+        self.change_faults(|t| t.set_global(fault));
+    }
+
+    /// The fault for a request path: the longest matching path rule, else the BMC-wide fault.
+    pub(crate) fn applied_fault(&self, path: &str) -> Applied {
+        self.faults().applying_to(path)
+    }
+
+    pub(crate) fn path_faults(&self) -> Vec<(String, Fault)> {
+        self.faults().rules()
+    }
+
+    pub(crate) fn set_path_fault(&self, prefix: &str, fault: Fault) -> Result<(), String> {
+        self.change_faults(|t| t.set_rule(prefix, fault))
+    }
+
+    /// False if no rule had this prefix.
+    pub(crate) fn clear_path_fault(&self, prefix: &str) -> bool {
+        self.change_faults(|t| t.clear_rule(prefix))
+    }
+
+    pub(crate) fn clear_path_faults(&self) {
+        self.change_faults(FaultTable::clear_rules);
+    }
+
+    /// True until the start delay has passed (connections are refused meanwhile).
+    pub(crate) fn booting(&self) -> bool {
+        self.faults().booting()
+    }
+
+    /// Ends the start delay: the listener starts listening unless the fault is `Down`.
+    pub(crate) fn finish_boot(&self) {
+        self.change_faults(FaultTable::finish_boot);
     }
 
     /// Rotates the administrator password; that user's sessions end.

@@ -7,6 +7,8 @@
 //! profile = "idrac"     # default profile for generated and listed BMCs
 //! tls = false
 //! control_listen = "127.0.0.1:9000"   # optional fleet control server
+//! start_delay_ms = 0    # default boot time of every BMC (connection refused meanwhile)
+//! path_faults = []      # default path rules of every BMC
 //!
 //! [[bmc]]               # explicit BMCs (in addition to `count`)
 //! id = "edge1"
@@ -15,14 +17,22 @@
 //! username = "admin"
 //! password = "secret"
 //! listen = "127.0.0.1:8443"
+//! start_delay_ms = 5000
+//! path_faults = [
+//!   { path = "/redfish/v1/UpdateService/FirmwareInventory", fault = { Status = { code = 404, redfish_body = true } } },
+//!   { path = "/redfish/v1/Managers/1/LogServices", fault = "Hang" },
+//! ]
 //! ```
 
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::{BmcOptions, Profile};
+use crate::fault_table::check_path_fault;
+use crate::{BmcOptions, Fault, Profile};
 
 /// The whole fleet.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -43,6 +53,10 @@ pub struct SimConfig {
     pub tls: Option<bool>,
     /// Optional fleet control server (`PUT /bmcs/<id>/fault`), reachable even while a BMC is `Down`.
     pub control_listen: Option<SocketAddr>,
+    /// Default start delay of every BMC, in milliseconds (default 0: serve at once).
+    pub start_delay_ms: Option<u64>,
+    /// Default path rules of every BMC (an entry's own `path_faults` replaces them).
+    pub path_faults: Option<Vec<PathFaultEntry>>,
 }
 
 /// One explicitly configured BMC.
@@ -61,6 +75,51 @@ pub struct BmcEntry {
     pub password: Option<String>,
     /// Listen address (default: `bind` with a free port).
     pub listen: Option<SocketAddr>,
+    /// Start delay in milliseconds (default: the top-level `start_delay_ms`).
+    pub start_delay_ms: Option<u64>,
+    /// Path rules (default: the top-level `path_faults`; `[]` for none).
+    pub path_faults: Option<Vec<PathFaultEntry>>,
+}
+
+/// A path-scoped fault: requests under `path` get `fault` instead of the BMC-wide one.
+///
+/// The JSON body of `PUT /sim/path-fault`, an item of `path_faults` in the config, and (through
+/// `FromStr`, `PATH=FAULT_JSON`) the value of `--path-fault`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathFaultEntry {
+    /// Path prefix, e.g. `/redfish/v1/UpdateService/FirmwareInventory`.
+    pub path: String,
+    /// The fault for that subtree (any but `Down`).
+    pub fault: Fault,
+}
+
+impl FromStr for PathFaultEntry {
+    type Err = String;
+
+    /// Parses `PATH=FAULT_JSON`, e.g. `/redfish/v1/Systems={"Delay":{"fixed_ms":500,"jitter_ms":0}}`;
+    /// a unit fault may be written bare (`/redfish/v1/Chassis=Hang`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (path, json) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected PATH=FAULT_JSON, got {s:?}"))?;
+        let fault = serde_json::from_str::<Fault>(json)
+            .or_else(|e| {
+                // Saves shell-quoting `"Hang"`; anything else must be JSON.
+                let bare = !json.is_empty() && json.chars().all(|c| c.is_ascii_alphabetic());
+                if bare {
+                    serde_json::from_value(serde_json::Value::String(json.to_string()))
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(|e| format!("fault of {path:?}: {e}"))?;
+        check_path_fault(path, &fault)?;
+        Ok(PathFaultEntry {
+            path: path.to_string(),
+            fault,
+        })
+    }
 }
 
 /// A configuration problem, worded to name the offending key.
@@ -102,6 +161,8 @@ impl SimConfig {
         let bind = self.bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
         let profile = self.profile.unwrap_or_default();
         let tls = self.tls.unwrap_or(false);
+        let start_delay = self.start_delay_ms;
+        let path_faults = path_rules("path_faults", self.path_faults.as_deref())?;
         let mut out = Vec::new();
         for (i, e) in self.bmc.iter().enumerate() {
             let valid = !e.id.is_empty()
@@ -123,6 +184,11 @@ impl SimConfig {
                 o.password = p.clone();
             }
             o.listen = e.listen.unwrap_or(SocketAddr::new(bind, 0));
+            o.start_delay = delay(e.start_delay_ms.or(start_delay));
+            o.path_faults = match &e.path_faults {
+                Some(rules) => path_rules(&format!("bmc[{i}].path_faults"), Some(rules))?,
+                None => path_faults.clone(),
+            };
             out.push(o);
         }
         let count = self.count.unwrap_or(0);
@@ -137,6 +203,8 @@ impl SimConfig {
             let mut o = BmcOptions::new(&format!("bmc{}", n + 1), profile);
             o.tls = tls;
             o.listen = SocketAddr::new(bind, port);
+            o.start_delay = delay(start_delay);
+            o.path_faults = path_faults.clone();
             out.push(o);
         }
         if out.is_empty() {
@@ -162,4 +230,27 @@ impl SimConfig {
         }
         Ok(out)
     }
+}
+
+fn delay(ms: Option<u64>) -> Option<Duration> {
+    ms.filter(|&ms| ms > 0).map(Duration::from_millis)
+}
+
+/// Checks path rules at load time, so a bad one is a config error naming its key, not a failed start.
+fn path_rules(
+    key: &str,
+    rules: Option<&[PathFaultEntry]>,
+) -> Result<Vec<(String, Fault)>, ConfigError> {
+    let mut out: Vec<(String, Fault)> = Vec::new();
+    for (i, r) in rules.unwrap_or_default().iter().enumerate() {
+        let prefix = check_path_fault(&r.path, &r.fault)
+            .map_err(|e| ConfigError(format!("key `{key}[{i}]`: {e}")))?;
+        if out.iter().any(|(p, _)| *p == prefix) {
+            return Err(ConfigError(format!(
+                "key `{key}[{i}].path`: {prefix:?} is listed twice"
+            )));
+        }
+        out.push((prefix, r.fault.clone()));
+    }
+    Ok(out)
 }

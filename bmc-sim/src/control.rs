@@ -1,5 +1,6 @@
 //! Run-time control of a BMC under `/sim/` on its own port (no auth, not Redfish):
-//! `GET|PUT|DELETE /sim/fault`, `PUT /sim/password`, `GET /sim/info`.
+//! `GET|PUT|DELETE /sim/fault`, `GET|PUT|DELETE /sim/path-fault`, `PUT /sim/password`,
+//! `DELETE /sim/sessions`, `GET /sim/info`.
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
@@ -7,9 +8,9 @@ use http::{Method, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::Fault;
 use crate::bmc::Bmc;
 use crate::net::body::{SimBody, full};
+use crate::{Fault, PathFaultEntry};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,9 +19,15 @@ struct PasswordBody {
 }
 
 /// Handles `/sim/<rest>` for one BMC; `rest` is the part after `/sim`.
-pub(crate) fn handle(bmc: &Bmc, method: &Method, path: &str, body: &Bytes) -> Response<SimBody> {
+pub(crate) fn handle(
+    bmc: &Bmc,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: &Bytes,
+) -> Response<SimBody> {
     let rest = path.strip_prefix("/sim").unwrap_or(path);
-    control_op(bmc, method, rest.trim_end_matches('/'), body)
+    control_op(bmc, method, rest.trim_end_matches('/'), query, body)
 }
 
 /// The operations shared by `/sim/...` and the fleet control server's `/bmcs/<id>/...`.
@@ -28,6 +35,7 @@ pub(crate) fn control_op(
     bmc: &Bmc,
     method: &Method,
     rest: &str,
+    query: Option<&str>,
     body: &Bytes,
 ) -> Response<SimBody> {
     match (method, rest) {
@@ -50,6 +58,50 @@ pub(crate) fn control_op(
             bmc.set_fault(Fault::None);
             json_resp(StatusCode::OK, &fault_json(&Fault::None))
         }
+        (&Method::GET, "/path-fault") => json_resp(StatusCode::OK, &path_faults_json(bmc)),
+        (&Method::PUT, "/path-fault") | (&Method::POST, "/path-fault") => {
+            let rule = match serde_json::from_slice::<PathFaultEntry>(body) {
+                Ok(rule) => rule,
+                Err(e) => {
+                    return bad_request(format!(
+                        "expected {{\"path\": \"/redfish/v1/...\", \"fault\": <fault>}}: {e}"
+                    ));
+                }
+            };
+            match bmc.set_path_fault(&rule.path, rule.fault.clone()) {
+                Ok(()) => {
+                    tracing::info!(bmc = %bmc.id, path = %rule.path, fault = ?rule.fault, "path fault set");
+                    json_resp(StatusCode::OK, &path_faults_json(bmc))
+                }
+                Err(e) => bad_request(e),
+            }
+        }
+        (&Method::DELETE, "/path-fault") => match query.filter(|q| !q.is_empty()) {
+            None => {
+                tracing::info!(bmc = %bmc.id, "path faults cleared");
+                bmc.clear_path_faults();
+                json_resp(StatusCode::OK, &path_faults_json(bmc))
+            }
+            // Strict, so that a misspelt parameter does not clear every rule.
+            Some(q) => match query_value(q, "path") {
+                Some(Ok(path)) if !path.is_empty() => {
+                    if bmc.clear_path_fault(&path) {
+                        tracing::info!(bmc = %bmc.id, %path, "path fault cleared");
+                        json_resp(StatusCode::OK, &path_faults_json(bmc))
+                    } else {
+                        // Worth telling: after a typo the real rule would silently stay.
+                        json_resp(
+                            StatusCode::NOT_FOUND,
+                            &json!({ "error": format!("no path fault for {path:?}") }),
+                        )
+                    }
+                }
+                Some(Err(e)) => bad_request(e),
+                Some(Ok(_)) | None => bad_request(format!(
+                    "unexpected query {q:?}: use ?path=<prefix> to clear one rule, no query to clear all"
+                )),
+            },
+        },
         (&Method::PUT, "/password") => match serde_json::from_slice::<PasswordBody>(body) {
             Ok(p) => {
                 bmc.set_password(&p.password);
@@ -71,6 +123,8 @@ pub(crate) fn control_op(
                 "profile": bmc.profile,
                 "url": bmc.base_url,
                 "fault": fault_json(&bmc.fault()),
+                "path_faults": path_faults_json(bmc),
+                "booting": bmc.booting(),
             }),
         ),
         _ => json_resp(
@@ -82,6 +136,45 @@ pub(crate) fn control_op(
 
 fn fault_json(f: &Fault) -> Value {
     serde_json::to_value(f).unwrap_or(Value::Null)
+}
+
+/// The rules as a list of `{"path": ..., "fault": ...}`, the shape `PUT /sim/path-fault` takes.
+pub(crate) fn path_faults_json(bmc: &Bmc) -> Value {
+    Value::Array(
+        bmc.path_faults()
+            .into_iter()
+            .map(|(path, fault)| json!({ "path": path, "fault": fault_json(&fault) }))
+            .collect(),
+    )
+}
+
+fn bad_request(error: String) -> Response<SimBody> {
+    json_resp(StatusCode::BAD_REQUEST, &json!({ "error": error }))
+}
+
+/// The percent-decoded value of `name` in a query string, if present. `+` stays `+`: rule paths
+/// cannot hold spaces, and a raw `+` in an unencoded path must still match.
+fn query_value(query: &str, name: &str) -> Option<Result<String, String>> {
+    let raw = query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (k == name).then_some(v)
+    })?;
+    Some(percent_decode(raw).ok_or_else(|| format!("query parameter {name}: bad percent-encoding")))
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hex = [bytes.next()?, bytes.next()?];
+            let hex = std::str::from_utf8(&hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// A small JSON response for control paths.

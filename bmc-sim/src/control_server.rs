@@ -1,5 +1,6 @@
-//! Fleet control server (`control_listen`): `GET /bmcs`, and `/bmcs/<id>/fault|password|info`
-//! with the same operations as a BMC's own `/sim/` paths, reachable even while a BMC is `Down`.
+//! Fleet control server (`control_listen`): `GET /bmcs`, and
+//! `/bmcs/<id>/fault|path-fault|password|sessions|info` with the same operations as a BMC's own
+//! `/sim/` paths, reachable even while a BMC is `Down` or still booting.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -63,7 +64,14 @@ async fn handle(fleet: Fleet, req: Request<Incoming>) -> Result<Response<SimBody
     if path == "/bmcs" {
         let mut list: Vec<_> = fleet
             .values()
-            .map(|h| json!({ "id": h.id(), "url": h.url(), "fault": h.fault() }))
+            .map(|h| {
+                let path_faults: Vec<_> = h
+                    .path_faults()
+                    .into_iter()
+                    .map(|(path, fault)| json!({ "path": path, "fault": fault }))
+                    .collect();
+                json!({ "id": h.id(), "url": h.url(), "fault": h.fault(), "path_faults": path_faults })
+            })
             .collect();
         list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
         return Ok(json_resp(StatusCode::OK, &json!({ "bmcs": list })));
@@ -81,5 +89,5 @@ async fn handle(fleet: Fleet, req: Request<Incoming>) -> Result<Response<SimBody
             &json!({ "error": format!("no BMC with id {id:?}") }),
         ));
     };
-    Ok(h.control(&parts.method, &format!("/{op}"), &bytes))
+    Ok(h.control(&parts.method, &format!("/{op}"), parts.uri.query(), &bytes))
 }

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A misbehaviour applied to every Redfish request after it is set (control paths under `/sim/` are exempt).
+/// A misbehaviour applied to every Redfish request after it is set (control paths under `/sim/` are exempt),
+/// BMC-wide (`SimHandle::set_fault`) or to one subtree (`SimHandle::set_path_fault`, any variant but
+/// `Down`).
 ///
 /// JSON form (serde's externally tagged enums): `"Hang"`, `{"Delay":{"fixed_ms":500,"jitter_ms":0}}`,
 /// `{"Status":{"code":503,"redfish_body":true}}`, `{"SlowDrip":{"bytes_per_sec":100}}`.
@@ -25,7 +27,8 @@ pub enum Fault {
         /// Include a Redfish error body (`@Message.ExtendedInfo`).
         redfish_body: bool,
     },
-    /// Accept the request and never answer.
+    /// Accept the request and never answer (the connection is dropped once the fault governing
+    /// the request's path changes, or at shutdown).
     Hang,
     /// Send the headers and half the body, then drop the connection.
     ResetMidBody,

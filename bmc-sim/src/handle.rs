@@ -8,7 +8,9 @@ use rustls::ServerConfig;
 use tokio_rustls::TlsAcceptor;
 
 use crate::bmc::{Bmc, BmcState};
-use crate::net::{listener, tls};
+use crate::fault_table::FaultTable;
+use crate::net::listener::{self, Socket};
+use crate::net::tls;
 use crate::record::{RECORD_LIMIT, RecordedRequest};
 use crate::store::Template;
 use crate::{BmcOptions, Fault, tree};
@@ -36,8 +38,17 @@ pub(crate) async fn start_with(
     tls: Option<Arc<ServerConfig>>,
     record_limit: usize,
 ) -> io::Result<SimHandle> {
-    let listener = listener::bind(opts.listen)?;
-    let addr = listener.local_addr()?;
+    let start_delay = opts.start_delay.filter(|d| !d.is_zero());
+    let faults = FaultTable::new(&opts.path_faults, start_delay.is_some())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("path fault: {e}")))?;
+    // Bound at once, so the port is known and taken even while a start delay refuses connections.
+    let reserved = listener::reserve(opts.listen)?;
+    let addr = reserved.local_addr()?;
+    let socket = match start_delay {
+        Some(_) => Socket::Reserved(reserved),
+        // Listening before `start` returns: a test may connect right away.
+        None => Socket::Listening(listener::listen(Socket::Reserved(reserved), addr)?),
+    };
     let host = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -53,13 +64,28 @@ pub(crate) async fn start_with(
         base_url,
         opts.username.clone(),
         state,
-        Fault::None,
+        faults,
         record_limit,
     ));
     let acceptor = tls.map(TlsAcceptor::from);
     bmc.tracker
-        .spawn(listener::accept_loop(Arc::clone(&bmc), listener, acceptor));
-    tracing::info!(bmc = %opts.id, profile = %opts.profile, url = %bmc.base_url, "BMC started");
+        .spawn(listener::accept_loop(Arc::clone(&bmc), socket, acceptor));
+    if let Some(delay) = start_delay {
+        let booting = Arc::clone(&bmc);
+        bmc.tracker.spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => booting.finish_boot(),
+                _ = booting.cancel.cancelled() => {}
+            }
+        });
+    }
+    tracing::info!(
+        bmc = %opts.id,
+        profile = %opts.profile,
+        url = %bmc.base_url,
+        start_delay_ms = start_delay.map(|d| d.as_millis() as u64),
+        "BMC started"
+    );
     Ok(SimHandle { bmc })
 }
 
@@ -85,14 +111,39 @@ impl SimHandle {
         &self.bmc.id
     }
 
-    /// Sets the fault; it applies from the next request on.
+    /// Sets the BMC-wide fault; it applies from the next request on (except under paths that
+    /// have a path fault; `Down` applies to every path).
     pub fn set_fault(&self, fault: Fault) {
         self.bmc.set_fault(fault);
     }
 
-    /// The current fault.
+    /// The current BMC-wide fault.
     pub fn fault(&self) -> Fault {
         self.bmc.fault()
+    }
+
+    /// Applies `fault` to requests whose path (query stripped, trailing slash ignored) is `prefix`
+    /// or below it, e.g. `/redfish/v1/UpdateService/FirmwareInventory`; the longest matching
+    /// prefix wins over shorter ones and over the BMC-wide fault. Replaces the rule with the same
+    /// prefix (which ends requests hanging under it). Refuses `Down` (it closes the listener,
+    /// which no path can do alone), a prefix not starting with `/`, `/` itself, and `/sim/...`.
+    pub fn set_path_fault(&self, prefix: &str, fault: Fault) -> Result<(), String> {
+        self.bmc.set_path_fault(prefix, fault)
+    }
+
+    /// Removes the rule for `prefix` (trailing slash ignored), if any; requests hanging under it end.
+    pub fn clear_path_fault(&self, prefix: &str) {
+        self.bmc.clear_path_fault(prefix);
+    }
+
+    /// Removes every path rule.
+    pub fn clear_path_faults(&self) {
+        self.bmc.clear_path_faults();
+    }
+
+    /// The path rules as `(prefix, fault)`, sorted by prefix (prefixes without trailing slash).
+    pub fn path_faults(&self) -> Vec<(String, Fault)> {
+        self.bmc.path_faults()
     }
 
     /// Requests received so far (oldest first; at most `RECORD_LIMIT`, or `FLEET_RECORD_LIMIT` in a
@@ -121,13 +172,15 @@ impl SimHandle {
 }
 
 impl SimHandle {
-    /// Runs a control operation (`/fault`, `/password`, `/info`) as the control server does.
+    /// Runs a control operation (`/fault`, `/path-fault`, `/password`, `/info`) as the control
+    /// server does.
     pub(crate) fn control(
         &self,
         method: &http::Method,
         op: &str,
+        query: Option<&str>,
         body: &bytes::Bytes,
     ) -> http::Response<crate::net::body::SimBody> {
-        crate::control::control_op(&self.bmc, method, op, body)
+        crate::control::control_op(&self.bmc, method, op, query, body)
     }
 }

@@ -6,12 +6,13 @@
 //! Module map:
 //! - `profile`, `options`, `fault`, `record`: the public data types.
 //! - `handle`: start a BMC, the handle.
-//! - `bmc`: one running BMC (state, fault, request log, owned tasks).
+//! - `bmc`: one running BMC (state, faults, request log, owned tasks).
+//! - `fault_table`: the BMC-wide fault, path-scoped faults (longest prefix wins), the boot delay.
 //! - `store`: shared immutable template + per-BMC copy-on-write overlay.
 //! - `tree`: the resource tree of each profile (builders per area, vendor layouts).
 //! - `redfish`: routing, GET/PATCH/POST/DELETE, actions, errors (Base registry).
 //! - `auth`: Basic and session authentication.
-//! - `net`: listener (with `Down`), TLS, connections, fault-shaped bodies.
+//! - `net`: listener (with `Down` and the start delay), TLS, connections, fault-shaped bodies.
 //! - `control`: `/sim/` control paths; `config`, `fleet`: the binary's config and runner.
 
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ mod config;
 mod control;
 mod control_server;
 mod fault;
+mod fault_table;
 mod fleet;
 mod handle;
 mod net;
@@ -33,7 +35,7 @@ mod store;
 mod time;
 mod tree;
 
-pub use config::{BmcEntry, ConfigError, SimConfig};
+pub use config::{BmcEntry, ConfigError, PathFaultEntry, SimConfig};
 pub use fault::Fault;
 pub use fleet::{Fleet, run};
 pub use handle::{SimBmc, SimHandle};

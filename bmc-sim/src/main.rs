@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bmc_sim::{Profile, SimConfig};
+use bmc_sim::{PathFaultEntry, Profile, SimConfig};
 use clap::Parser;
 
 /// Simulated Redfish BMCs with fault injection.
@@ -14,8 +14,9 @@ use clap::Parser;
 #[derive(Parser, Debug)]
 #[command(name = "bmc-sim", version)]
 struct Args {
-    /// TOML config file (keys: [[bmc]] id/profile/tls/username/password/listen, count, base_port,
-    /// bind, profile, tls, control_listen). Flags below override its top-level keys.
+    /// TOML config file (keys: [[bmc]] id/profile/tls/username/password/listen/start_delay_ms/
+    /// path_faults, count, base_port, bind, profile, tls, control_listen, start_delay_ms,
+    /// path_faults). Flags below override its top-level keys.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Number of generated BMCs (bmc1..bmcN).
@@ -36,6 +37,14 @@ struct Args {
     /// Address of the fleet control server (PUT /bmcs/<id>/fault).
     #[arg(long)]
     control_listen: Option<SocketAddr>,
+    /// Boot time of every BMC: ports are bound at once, connections refused until then.
+    #[arg(long, value_name = "MS")]
+    start_delay_ms: Option<u64>,
+    /// Path-scoped fault for every BMC, repeatable:
+    /// `/redfish/v1/UpdateService/FirmwareInventory={"Status":{"code":404,"redfish_body":true}}`
+    /// or `/redfish/v1/Managers=Hang`. Replaces the config's top-level path_faults.
+    #[arg(long, value_name = "PATH=FAULT_JSON")]
+    path_fault: Vec<PathFaultEntry>,
     /// Probe a running bmc-sim and exit 0 if healthy, 1 if not (container HEALTHCHECK):
     /// `http://HOST:PORT/PATH` (GET answers 2xx, e.g. the control server's /bmcs) or
     /// `tcp://HOST:PORT` (a BMC port accepts connections).
@@ -75,6 +84,12 @@ fn main() -> ExitCode {
     }
     if args.control_listen.is_some() {
         config.control_listen = args.control_listen;
+    }
+    if args.start_delay_ms.is_some() {
+        config.start_delay_ms = args.start_delay_ms;
+    }
+    if !args.path_fault.is_empty() {
+        config.path_faults = Some(args.path_fault);
     }
     if let Err(e) = config.bmc_options() {
         eprintln!("bmc-sim: {e}");

@@ -1,8 +1,9 @@
 //! Options for starting one simulated BMC.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
-use crate::Profile;
+use crate::{Fault, Profile};
 
 /// How to start one simulated BMC.
 #[derive(Clone, Debug)]
@@ -19,10 +20,16 @@ pub struct BmcOptions {
     pub password: String,
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
+    /// Boot time: the port is bound at start (so it is known and taken) but connections are
+    /// refused, as with `Fault::Down`, until this much time has passed. `None`: serve at once.
+    pub start_delay: Option<Duration>,
+    /// Path rules in force from the start, as `SimHandle::set_path_fault` takes them; an invalid
+    /// one makes `SimBmc::start` fail with `InvalidInput`.
+    pub path_faults: Vec<(String, Fault)>,
 }
 
 impl BmcOptions {
-    /// Options with defaults: HTTP, `root`/`calvin`, `127.0.0.1:0`.
+    /// Options with defaults: HTTP, `root`/`calvin`, `127.0.0.1:0`, no start delay, no path fault.
     pub fn new(id: &str, profile: Profile) -> Self {
         BmcOptions {
             id: id.to_string(),
@@ -31,6 +38,8 @@ impl BmcOptions {
             username: "root".to_string(),
             password: "calvin".to_string(),
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            start_delay: None,
+            path_faults: Vec::new(),
         }
     }
 }

@@ -181,3 +181,138 @@ fn config_errors_name_the_key() {
     assert_eq!(opts[1].id, "bmc2");
     assert!(opts.iter().all(|o| o.tls && o.profile == Profile::Ilo));
 }
+
+#[tokio::test]
+async fn path_faults_from_the_config_top_level_and_per_bmc() {
+    let config = SimConfig::from_toml(
+        r#"
+        count = 2
+        profile = "dmtf"
+        control_listen = "127.0.0.1:0"
+        path_faults = [
+          { path = "/redfish/v1/UpdateService/FirmwareInventory", fault = { Status = { code = 404, redfish_body = true } } },
+        ]
+
+        [[bmc]]
+        id = "own"
+        path_faults = [{ path = "/redfish/v1/Chassis/", fault = { Status = { code = 500, redfish_body = false } } }]
+
+        [[bmc]]
+        id = "none"
+        path_faults = []
+        "#,
+    )
+    .expect("config");
+    let opts = config.bmc_options().expect("valid");
+    assert_eq!(
+        opts[0].path_faults,
+        vec![(
+            "/redfish/v1/Chassis".to_string(),
+            Fault::Status {
+                code: 500,
+                redfish_body: false
+            }
+        )],
+        "an entry's own list replaces the default; prefix normalised"
+    );
+    assert!(opts[1].path_faults.is_empty());
+    assert_eq!(
+        opts[2].path_faults.len(),
+        1,
+        "generated BMCs get the default"
+    );
+    let fleet = Fleet::start(&config).await.expect("fleet");
+    let c = common::client();
+    let status = |h: &bmc_sim::SimHandle, path: &str| {
+        let req = c
+            .get(format!("{}{path}", h.url()))
+            .basic_auth("root", Some("calvin"));
+        async move { req.send().await.expect("get").status().as_u16() }
+    };
+    let [own, none, bmc1, bmc2] = fleet.handles() else {
+        panic!("four BMCs");
+    };
+    let firmware = "/redfish/v1/UpdateService/FirmwareInventory";
+    assert_eq!(status(own, "/redfish/v1/Chassis/1").await, 500);
+    assert_eq!(status(own, firmware).await, 200);
+    assert_eq!(status(none, firmware).await, 200);
+    for h in [bmc1, bmc2] {
+        assert_eq!(status(h, firmware).await, 404, "{}", h.id());
+        assert_eq!(status(h, "/redfish/v1/Chassis/1").await, 200, "{}", h.id());
+    }
+    // The control server lists each BMC's rules and sets them by id.
+    let control = fleet.control_addr().expect("control");
+    let list: Value = c
+        .get(format!("http://{control}/bmcs"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let listed = |id: &str| {
+        list["bmcs"]
+            .as_array()
+            .and_then(|b| b.iter().find(|b| b["id"] == id))
+            .map(|b| b["path_faults"].clone())
+    };
+    assert_eq!(listed("none"), Some(json!([])));
+    assert_eq!(
+        listed("bmc1"),
+        Some(json!([{"path": firmware, "fault": {"Status": {"code": 404, "redfish_body": true}}}]))
+    );
+    let r = c
+        .delete(format!(
+            "http://{control}/bmcs/bmc1/path-fault?path={firmware}"
+        ))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 200);
+    assert_eq!(status(bmc1, firmware).await, 200);
+    let r = c
+        .put(format!("http://{control}/bmcs/bmc2/path-fault"))
+        .json(&json!({"path": firmware, "fault": "Down"}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 400);
+    fleet.shutdown().await;
+}
+
+#[test]
+fn config_start_delay_and_path_fault_errors_name_the_key() {
+    let opts = SimConfig::from_toml(
+        "count = 2\nstart_delay_ms = 1500\n[[bmc]]\nid = \"now\"\nstart_delay_ms = 0\n",
+    )
+    .expect("parses")
+    .bmc_options()
+    .expect("valid");
+    assert_eq!(opts[0].start_delay, None, "0 means serve at once");
+    assert_eq!(opts[1].start_delay, Some(Duration::from_millis(1500)));
+    assert_eq!(opts[2].start_delay, Some(Duration::from_millis(1500)));
+    let e = SimConfig::from_toml(
+        "[[bmc]]\nid = \"a\"\npath_faults = [{ path = \"/redfish/v1/Systems\", fault = \"Down\" }]\n",
+    )
+    .expect("parses")
+    .bmc_options()
+    .expect_err("Down is refused");
+    assert!(e.to_string().contains("bmc[0].path_faults[0]"), "{e}");
+    assert!(e.to_string().contains("Down"), "{e}");
+    let e = SimConfig::from_toml(
+        "count = 1\npath_faults = [{ path = \"/a\", fault = \"Hang\" }, { path = \"/a/\", fault = \"Garbage\" }]\n",
+    )
+    .expect("parses")
+    .bmc_options()
+    .expect_err("duplicate path");
+    assert!(e.to_string().contains("path_faults[1]"), "{e}");
+    let e =
+        SimConfig::from_toml("count = 1\npath_faults = [{ path = \"/a\", fault = \"Bogus\" }]\n")
+            .expect_err("unknown fault");
+    assert!(e.to_string().contains("path_faults"), "{e}");
+    let e = SimConfig::from_toml("count = 1\npath_faults = [{ path = \"/a\", falt = \"Hang\" }]\n")
+        .expect_err("unknown key");
+    assert!(e.to_string().contains("falt"), "{e}");
+    let e = SimConfig::from_toml("count = 1\nstart_delay_ms = -5\n").expect_err("negative");
+    assert!(e.to_string().contains("start_delay_ms"), "{e}");
+}

@@ -14,12 +14,19 @@ use crate::bmc::Bmc;
 use crate::redfish::error::{ApiError, error_reply};
 use crate::redfish::reply::{JSON_CT, Reply};
 
-/// Turns a reply into a response, shaped by the current fault.
-pub(crate) fn shape(bmc: &Bmc, fault: &Fault, reply: Reply) -> Response<SimBody> {
+/// Turns the reply to a request for `path` into a response, shaped by the fault applying to it.
+pub(crate) fn shape(bmc: &Bmc, fault: &Fault, path: &str, reply: Reply) -> Response<SimBody> {
     match fault {
         Fault::None | Fault::Delay { .. } | Fault::Down | Fault::Hang => plain(reply),
         Fault::Status { code, redfish_body } => {
-            let err = ApiError::Injected { code: *code };
+            // An injected 404 reads like a real one (ResourceNotFound naming the resource), since
+            // clients tell "absent" from "broken" by it.
+            let err = match code {
+                404 => ApiError::NotFound {
+                    path: path.to_string(),
+                },
+                _ => ApiError::Injected { code: *code },
+            };
             let mut r = if *redfish_body {
                 error_reply(std::slice::from_ref(&err))
             } else {

@@ -1,5 +1,6 @@
-//! Accept loop of one BMC. The `Down` fault closes the listening socket (connection refused) and
-//! drops open connections; clearing it binds the same address again.
+//! Accept loop of one BMC. While the BMC is down (the `Down` fault, or a start delay that has not
+//! passed) the listening socket is closed, so connections are refused, but the port stays bound
+//! without listening: nobody else can take it, and listening again needs no new port.
 
 use std::io;
 use std::net::SocketAddr;
@@ -20,9 +21,23 @@ use crate::bmc::Bmc;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// Limit for a TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Listen backlog (a 1,000-BMC fleet gets bursts of connections).
+const BACKLOG: u32 = 1024;
 
-/// Binds a listener with SO_REUSEADDR so the port can be bound again after `Down`.
-pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+/// The BMC's socket.
+#[derive(Debug)]
+pub(crate) enum Socket {
+    /// Accepting connections.
+    Listening(TcpListener),
+    /// Bound but not listening: the port is reserved and connections are refused.
+    Reserved(TcpSocket),
+    /// Nothing bound (reserving the port again failed); the next start binds afresh.
+    Closed,
+}
+
+/// Binds `addr` with SO_REUSEADDR (so it can be bound again while old connections linger in
+/// TIME_WAIT) without listening: the port is taken, but connections are refused.
+pub(crate) fn reserve(addr: SocketAddr) -> io::Result<TcpSocket> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
@@ -30,32 +45,54 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
-    socket.listen(1024)
+    Ok(socket)
+}
+
+/// Starts accepting on the socket, whatever state it is in.
+pub(crate) fn listen(socket: Socket, addr: SocketAddr) -> io::Result<TcpListener> {
+    match socket {
+        Socket::Listening(l) => Ok(l),
+        Socket::Reserved(s) => s.listen(BACKLOG),
+        Socket::Closed => reserve(addr)?.listen(BACKLOG),
+    }
 }
 
 /// Runs until the BMC is cancelled.
-pub(crate) async fn accept_loop(bmc: Arc<Bmc>, first: TcpListener, tls: Option<TlsAcceptor>) {
-    let mut listener = Some(first);
+pub(crate) async fn accept_loop(bmc: Arc<Bmc>, first: Socket, tls: Option<TlsAcceptor>) {
+    let mut socket = first;
     let mut down_rx = bmc.down.subscribe();
     loop {
         if *down_rx.borrow_and_update() {
-            listener = None;
+            if matches!(socket, Socket::Listening(_)) {
+                // Closing the listener is what refuses connections; then hold the port again.
+                drop(std::mem::replace(&mut socket, Socket::Closed));
+                socket = match reserve(bmc.addr) {
+                    Ok(s) => Socket::Reserved(s),
+                    Err(e) => {
+                        tracing::warn!(bmc = %bmc.id, error = %e, "cannot keep the port while down");
+                        Socket::Closed
+                    }
+                };
+            }
             tokio::select! {
                 _ = down_rx.changed() => continue,
                 _ = bmc.cancel.cancelled() => return,
             }
         }
-        let Some(l) = listener.as_ref() else {
-            match bind(bmc.addr) {
-                Ok(l) => listener = Some(l),
+        if !matches!(socket, Socket::Listening(_)) {
+            match listen(std::mem::replace(&mut socket, Socket::Closed), bmc.addr) {
+                Ok(l) => socket = Socket::Listening(l),
                 Err(e) => {
-                    tracing::warn!(bmc = %bmc.id, error = %e, "rebinding after Down failed; retrying");
+                    tracing::warn!(bmc = %bmc.id, error = %e, "listening again failed; retrying");
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_millis(100)) => {}
                         _ = bmc.cancel.cancelled() => return,
                     }
+                    continue;
                 }
             }
+        }
+        let Socket::Listening(l) = &socket else {
             continue;
         };
         tokio::select! {

@@ -33,7 +33,13 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
     };
     let path = parts.uri.path();
     if path == "/sim" || path.starts_with("/sim/") {
-        return Ok(control::handle(&bmc, &parts.method, path, &bytes));
+        return Ok(control::handle(
+            &bmc,
+            &parts.method,
+            path,
+            parts.uri.query(),
+            &bytes,
+        ));
     }
     let path_and_query = parts
         .uri
@@ -55,16 +61,18 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
             .collect(),
         body: bytes.clone(),
     });
-    let fault = bmc.fault();
-    match &fault {
+    let req = Req::new(
+        parts.method.clone(),
+        path,
+        parts.uri.query(),
+        parts.headers,
+        bytes,
+    );
+    let applied = bmc.applied_fault(&req.path);
+    match &applied.fault {
         Fault::Down => return Err(io::Error::other("simulated BMC is down")),
         Fault::Hang => {
-            // Never answers; the connection is dropped when the fault changes or on shutdown.
-            let mut changes = bmc.fault_changes.subscribe();
-            tokio::select! {
-                _ = changes.changed() => {}
-                _ = bmc.cancel.cancelled() => {}
-            }
+            hang(&bmc, &req.path, applied.generation).await;
             return Err(io::Error::other("simulated hang ended"));
         }
         Fault::Delay {
@@ -85,13 +93,6 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
         | Fault::TruncatedJson
         | Fault::SlowDrip { .. } => {}
     }
-    let req = Req::new(
-        parts.method.clone(),
-        path,
-        parts.uri.query(),
-        parts.headers,
-        bytes,
-    );
     // Handlers are synchronous and short; they may spawn owned tasks (events, task timers).
     let reply = redfish::handle(&bmc, &req);
     tracing::debug!(
@@ -101,5 +102,19 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
         status = reply.status.as_u16(),
         "request"
     );
-    Ok(faults::shape(&bmc, &fault, reply))
+    Ok(faults::shape(&bmc, &applied.fault, &req.path, reply))
+}
+
+/// Never answers; returns (and the connection is dropped) once the fault governing `path` is no
+/// longer the setting of `generation` (the BMC-wide fault or the path rule changed, a rule that
+/// now covers the path was added or removed), or at shutdown. Other paths are unaffected.
+async fn hang(bmc: &Bmc, path: &str, generation: u64) {
+    // Subscribed before the first check, so a change right after the check still wakes us.
+    let mut changes = bmc.fault_changes.subscribe();
+    while bmc.applied_fault(path).generation == generation {
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            _ = bmc.cancel.cancelled() => return,
+        }
+    }
 }
