@@ -1,8 +1,10 @@
 //! One BMC's HTTP client: pooled keep-alive connections (HTTP/1.1, or HTTP/2 by ALPN), one Redfish
 //! session shared by every request (re-login on 401, Basic where the BMC has no sessions), a
 //! concurrency cap, a whole-request timeout and a reply size cap. Every failure is classified here,
-//! once, into unreachable (503), timeout (504) or bad reply (502).
+//! once, into unreachable (503), timeout (504) or bad reply (502). Timeouts, unreachable BMCs and
+//! refused credentials open the BMC's [`Breaker`]; discovery's probes go past it and close it.
 
+use crate::breaker::{Breaker, Trip};
 use crate::config::ValidBmc;
 use crate::error::AggError;
 use base64::Engine;
@@ -14,7 +16,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use redfish::ids::BmcId;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
 
@@ -58,12 +60,16 @@ pub struct BmcClient {
     auth: RwLock<Auth>,
     /// Held by the one login in flight; the others wait for its outcome.
     login_lock: Mutex<()>,
-    /// When the last login found the BMC unreachable, and why: requests that queued behind that
-    /// login share its answer instead of each spending a connect timeout of their own (which
-    /// would turn an unreachable BMC's 503 into a request timeout's 504).
-    unreachable_at: std::sync::Mutex<Option<(Instant, String)>>,
+    /// When the last login failed (BMC unreachable, or credentials refused), and how: requests
+    /// that queued behind that login share its answer instead of each spending a connect timeout
+    /// of their own (which would turn an unreachable BMC's 503 into a request timeout's 504) or
+    /// each counting a failed login against the BMC's account lockout.
+    login_failed_at: std::sync::Mutex<Option<(Instant, AggError)>>,
     permits: Semaphore,
     limits: ClientLimits,
+    breaker: Breaker,
+    /// Told the BMC's id when the breaker opens, so discovery probes it at once.
+    on_trip: OnceLock<tokio::sync::mpsc::UnboundedSender<BmcId>>,
 }
 
 impl std::fmt::Debug for BmcClient {
@@ -102,9 +108,11 @@ impl BmcClient {
             http: client,
             auth: RwLock::new(Auth::None),
             login_lock: Mutex::new(()),
-            unreachable_at: std::sync::Mutex::new(None),
+            login_failed_at: std::sync::Mutex::new(None),
             permits: Semaphore::new(limits.per_bmc_concurrency.max(1)),
             limits,
+            breaker: Breaker::default(),
+            on_trip: OnceLock::new(),
         }))
     }
 
@@ -118,7 +126,31 @@ impl BmcClient {
     }
 
     /// Sends one request to the BMC within the request timeout, logging in first when needed.
+    /// While the breaker is open it answers at once, without contacting the BMC.
     pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Bytes,
+    ) -> Result<BmcReply, AggError> {
+        if let Some(trip) = self.breaker.open_trip() {
+            return Err(self.refused_by_breaker(trip));
+        }
+        let result = self
+            .send_past_breaker(method, path_and_query, headers, body)
+            .await;
+        if let Err(e) = &result
+            && let Some(trip) = self.trip_for(e)
+        {
+            self.trip(trip);
+        }
+        result
+    }
+
+    /// Sends one request whatever the breaker says (discovery's probes): the caller decides
+    /// what the outcome means for the BMC.
+    pub async fn send_past_breaker(
         &self,
         method: Method,
         path_and_query: &str,
@@ -137,6 +169,74 @@ impl BmcClient {
                 bmc: self.id.to_string(),
                 after: deadline,
             }),
+        }
+    }
+
+    /// Lets the next request try to log in again after the BMC refused the credentials
+    /// (discovery does, once per interval).
+    pub fn retry_login(&self) {
+        if let Ok(mut last) = self.login_failed_at.lock()
+            && matches!(last.as_ref(), Some((_, AggError::BmcUnauthorized { .. })))
+        {
+            *last = None;
+        }
+    }
+
+    /// Where discovery learns that a request opened the breaker.
+    pub fn on_trip(&self, tx: tokio::sync::mpsc::UnboundedSender<BmcId>) {
+        let _ = self.on_trip.set(tx);
+    }
+
+    pub fn breaker(&self) -> &Breaker {
+        &self.breaker
+    }
+
+    /// Opens the breaker; a newly opened one is logged and reported to discovery.
+    pub fn trip(&self, trip: Trip) {
+        if self.breaker.trip(trip.clone(), Instant::now()) {
+            tracing::warn!(bmc = %self.id, cause = ?trip, "circuit opened: requests to this BMC answer at once until a probe succeeds");
+            if let Some(tx) = self.on_trip.get() {
+                let _ = tx.send(self.id.clone());
+            }
+        }
+    }
+
+    /// True when `e` says the BMC refuses the aggregator's credentials.
+    pub fn refuses_credentials(&self, e: &AggError) -> bool {
+        matches!(self.trip_for(e), Some(Trip::Unauthorized))
+    }
+
+    /// Which failures say something about the whole BMC rather than one request.
+    pub fn trip_for(&self, e: &AggError) -> Option<Trip> {
+        match e {
+            AggError::BmcUnreachable { reason, .. } => Some(Trip::Unreachable(reason.clone())),
+            AggError::BmcTimeout { .. } => Some(Trip::Timeout),
+            // Refused at login (or with Basic auth): the credentials are wrong. A 401 on one
+            // resource after a good login is that resource's business.
+            AggError::BmcUnauthorized { uri, .. }
+                if uri == SESSIONS_PATH || matches!(self.read_auth(), Auth::Basic) =>
+            {
+                Some(Trip::Unauthorized)
+            }
+            _ => None,
+        }
+    }
+
+    fn refused_by_breaker(&self, trip: Trip) -> AggError {
+        let bmc = self.id.to_string();
+        match trip {
+            Trip::Unreachable(reason) => AggError::BmcUnreachable {
+                bmc,
+                reason: format!("circuit open: {reason}"),
+            },
+            Trip::Timeout => AggError::BmcUnreachable {
+                bmc,
+                reason: "circuit open: the BMC stopped answering".into(),
+            },
+            Trip::Unauthorized => AggError::BmcUnauthorized {
+                bmc,
+                uri: SESSIONS_PATH.to_owned(),
+            },
         }
     }
 
@@ -196,14 +296,13 @@ impl BmcClient {
     async fn relogin(&self, stale: &Auth) -> Result<Auth, AggError> {
         let queued = Instant::now();
         let _guard = self.login_lock.lock().await;
-        if let Ok(last) = self.unreachable_at.lock()
-            && let Some((at, reason)) = last.as_ref()
-            && *at >= queued
+        if let Ok(last) = self.login_failed_at.lock()
+            && let Some((at, error)) = last.as_ref()
+            && (*at >= queued || matches!(error, AggError::BmcUnauthorized { .. }))
         {
-            return Err(AggError::BmcUnreachable {
-                bmc: self.id.to_string(),
-                reason: reason.clone(),
-            });
+            // Refused credentials stay refused until discovery tries again (retry_login):
+            // every other attempt would count against the BMC's account lockout.
+            return Err(error.clone());
         }
         let now = self.read_auth();
         let replaced = match (&now, stale) {
@@ -217,11 +316,11 @@ impl BmcClient {
         }
         let fresh = match self.login().await {
             Ok(fresh) => fresh,
-            Err(AggError::BmcUnreachable { bmc, reason }) => {
-                if let Ok(mut last) = self.unreachable_at.lock() {
-                    *last = Some((Instant::now(), reason.clone()));
+            Err(e @ (AggError::BmcUnreachable { .. } | AggError::BmcUnauthorized { .. })) => {
+                if let Ok(mut last) = self.login_failed_at.lock() {
+                    *last = Some((Instant::now(), e.clone()));
                 }
-                return Err(AggError::BmcUnreachable { bmc, reason });
+                return Err(e);
             }
             Err(e) => return Err(e),
         };
@@ -419,8 +518,13 @@ mod tests {
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
         // ... and it finds the BMC unreachable.
-        *client.unreachable_at.lock().expect("lock") =
-            Some((Instant::now(), "connect timed out".into()));
+        *client.login_failed_at.lock().expect("lock") = Some((
+            Instant::now(),
+            AggError::BmcUnreachable {
+                bmc: "s1".into(),
+                reason: "connect timed out".into(),
+            },
+        ));
         drop(guard);
         let result = waiting.await.expect("task");
         assert!(
@@ -429,10 +533,25 @@ mod tests {
         );
         assert_eq!(connections.load(Ordering::SeqCst), 0, "no login of its own");
 
-        // A request that arrives after that failure tries again itself.
-        let _ = client
+        // That failure opened the breaker: the next request answers at once, without
+        // connecting, naming why.
+        let result = client
             .send(Method::GET, "/redfish/v1/Systems", &[], Bytes::new())
             .await;
+        assert!(
+            matches!(result, Err(AggError::BmcUnreachable { ref reason, .. }) if reason.starts_with("circuit open")),
+            "{result:?}"
+        );
+        assert_eq!(connections.load(Ordering::SeqCst), 0);
+
+        // A probe goes past the breaker and tries again itself.
+        let _ = client
+            .send_past_breaker(Method::GET, "/redfish/v1", &[], Bytes::new())
+            .await;
         assert!(connections.load(Ordering::SeqCst) >= 1);
+        assert!(
+            client.breaker().open_trip().is_some(),
+            "only discovery closes it"
+        );
     }
 }

@@ -26,6 +26,10 @@ pub struct AggregatorConfig {
     /// Seconds between discovery passes over every BMC.
     #[serde(default = "default_discovery_interval")]
     pub discovery_interval_secs: u64,
+    /// Longest wait, seconds, between two tries of a BMC that is down or has failing collections
+    /// (1 s first, doubling up to this; never beyond `discovery_interval_secs`).
+    #[serde(default = "default_retry_max")]
+    pub retry_max_secs: u64,
     /// How many BMCs are discovered at once.
     #[serde(default = "default_discovery_concurrency")]
     pub discovery_concurrency: usize,
@@ -43,6 +47,11 @@ pub struct AggregatorConfig {
     pub max_reply_bytes: usize,
     #[serde(default)]
     pub bmcs: Vec<BmcConfig>,
+    /// The key that encrypts the passwords of AggregationSources added through the API (32
+    /// bytes). Created (0600) when absent. Default: `<state_dir>/sources.key`; a container
+    /// secret is a good home.
+    #[serde(default)]
+    pub sources_key_file: Option<PathBuf>,
     /// The original's `redfish_aggregator_inside_switch`: true when the aggregator runs inside the
     /// management switch; false serves a separate host chassis that contains the manager.
     #[serde(default = "default_true")]
@@ -71,7 +80,7 @@ pub struct ConfigSource {
     pub env: svc_common::Environment,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BmcConfig {
     /// Becomes the prefix of this BMC's member ids: `<id>-<memberId>`.
@@ -106,6 +115,9 @@ fn default_state_dir() -> PathBuf {
 fn default_discovery_interval() -> u64 {
     300
 }
+fn default_retry_max() -> u64 {
+    30
+}
 fn default_discovery_concurrency() -> usize {
     16
 }
@@ -125,8 +137,20 @@ fn default_true() -> bool {
     true
 }
 
+impl std::fmt::Debug for BmcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the password.
+        f.debug_struct("BmcConfig")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .field("password_file", &self.password_file)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A BMC entry after validation: the id parsed, the URL split into what the client needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ValidBmc {
     pub id: BmcId,
     pub base_url: url::Url,
@@ -135,6 +159,18 @@ pub struct ValidBmc {
     pub verify_tls: bool,
     pub ca_file: Option<PathBuf>,
     pub pdu_socket: Option<String>,
+}
+
+impl std::fmt::Debug for ValidBmc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the password.
+        f.debug_struct("ValidBmc")
+            .field("id", &self.id.as_str())
+            .field("base_url", &self.base_url.as_str())
+            .field("username", &self.username)
+            .field("verify_tls", &self.verify_tls)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ValidBmc {
@@ -191,6 +227,7 @@ impl AggregatorConfig {
     pub fn validate(&self) -> Result<Vec<ValidBmc>, ConfigError> {
         let positive = [
             ("discovery_interval_secs", self.discovery_interval_secs),
+            ("retry_max_secs", self.retry_max_secs),
             ("connect_timeout_ms", self.connect_timeout_ms),
             ("request_timeout_ms", self.request_timeout_ms),
             ("discovery_concurrency", self.discovery_concurrency as u64),
@@ -268,7 +305,7 @@ impl AggregatorConfig {
     }
 }
 
-fn parse_bmc_url(raw: &str) -> Result<url::Url, String> {
+pub fn parse_bmc_url(raw: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(raw).map_err(|e| format!("'{raw}' is not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
@@ -301,6 +338,8 @@ mod tests {
             grpc_listen: default_grpc_listen(),
             state_dir: default_state_dir(),
             discovery_interval_secs: 300,
+            retry_max_secs: 30,
+            sources_key_file: None,
             discovery_concurrency: 16,
             connect_timeout_ms: 3000,
             request_timeout_ms: 30000,

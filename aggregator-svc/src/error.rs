@@ -9,7 +9,7 @@ use tonic::{Code, Status};
 /// Seconds a client should wait before retrying a BMC that was unreachable.
 pub const RETRY_AFTER_SECS: u64 = 10;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AggError {
     #[error("no resource at {path}")]
     NotFound { path: String },
@@ -17,6 +17,8 @@ pub enum AggError {
     MethodNotAllowed { path: String, allow: &'static str },
     #[error("bad request: {message:?}")]
     BadRequest { message: Message },
+    #[error("conflict: {message:?}")]
+    Conflict { message: Message },
     #[error("If-Match does not match the current ETag of {path}")]
     PreconditionFailed { path: String },
     #[error("query parameter {parameter} not supported")]
@@ -62,6 +64,7 @@ impl AggError {
                 ..p(405, Message::operation_not_allowed(), Code::Unimplemented)
             },
             AggError::BadRequest { message } => p(400, message.clone(), Code::InvalidArgument),
+            AggError::Conflict { message } => p(409, message.clone(), Code::AlreadyExists),
             AggError::PreconditionFailed { .. } => p(
                 412,
                 Message::precondition_failed(),
@@ -162,6 +165,14 @@ mod tests {
                 400,
                 "MalformedJSON",
                 Code::InvalidArgument,
+            ),
+            (
+                AggError::Conflict {
+                    message: Message::resource_already_exists("AggregationSource", "Id", "s1"),
+                },
+                409,
+                "ResourceAlreadyExists",
+                Code::AlreadyExists,
             ),
             (
                 AggError::PreconditionFailed { path: "/x".into() },

@@ -4,7 +4,7 @@
 
 use crate::error::AggError;
 use crate::exchange::{Exchange, Reply};
-use crate::inventory::{BmcEntry, HealthState};
+use crate::inventory::BmcEntry;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
 use redfish::messages::Message;
@@ -37,21 +37,9 @@ pub async fn forward(
     } else {
         exchange.method.clone()
     };
-    let result = bmc.client.send(method, &target, &headers, body).await;
-    match &result {
-        Ok(_) => {
-            if bmc.observe(HealthState::Up) {
-                tracing::info!(bmc = %bmc.id, "BMC answered again");
-            }
-        }
-        Err(AggError::BmcUnreachable { .. }) => {
-            if bmc.observe(HealthState::Down) {
-                tracing::warn!(bmc = %bmc.id, "BMC became unreachable");
-            }
-        }
-        Err(_) => {}
-    }
-    let reply = result?;
+    // Failures that concern the whole BMC open its breaker (in the client); discovery owns
+    // the BMC's health.
+    let reply = bmc.client.send(method, &target, &headers, body).await?;
     let mut reply = localize_reply(bmc, reply)?;
     if exchange.method == Method::HEAD {
         reply.body = Bytes::new();

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use redfish::ids::BmcId;
 use redfish::rewrite::BmcContext;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
@@ -17,14 +17,47 @@ use std::time::SystemTime;
 pub enum HealthState {
     /// Not contacted yet since start.
     Unknown,
+    /// Its ServiceRoot and every collection it links were read.
     Up,
+    /// Its ServiceRoot answers, but some collections it links could not be read.
+    Degraded,
+    /// Its ServiceRoot cannot be read (unreachable, hung, garbage).
     Down,
+    /// It refuses the aggregator's credentials.
+    Unauthorized,
+}
+
+impl HealthState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Unknown => "Unknown",
+            HealthState::Up => "Up",
+            HealthState::Degraded => "Degraded",
+            HealthState::Down => "Down",
+            HealthState::Unauthorized => "Unauthorized",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Health {
     pub state: HealthState,
     pub since: SystemTime,
+    /// Why it is Down or Unauthorized (for operators; may name the BMC's address).
+    pub reason: Option<String>,
+    /// Collections that could not be read at the last attempt, with why.
+    pub failing: BTreeMap<String, String>,
+}
+
+impl Health {
+    fn new(state: HealthState) -> Self {
+        Health {
+            state,
+            since: SystemTime::now(),
+            reason: None,
+            failing: BTreeMap::new(),
+        }
+    }
 }
 
 /// A BMC's health changed: (BMC id, previous state, new state). Consumed by the event log.
@@ -57,10 +90,7 @@ impl BmcEntry {
             client,
             ctx,
             pdu_socket,
-            health: RwLock::new(Health {
-                state: HealthState::Unknown,
-                since: SystemTime::now(),
-            }),
+            health: RwLock::new(Health::new(HealthState::Unknown)),
             events,
         }
     }
@@ -73,25 +103,31 @@ impl BmcEntry {
     }
 
     pub fn health(&self) -> Health {
-        self.health.read().map(|h| h.clone()).unwrap_or(Health {
-            state: HealthState::Unknown,
-            since: SystemTime::now(),
-        })
+        self.health
+            .read()
+            .map(|h| h.clone())
+            .unwrap_or_else(|_| Health::new(HealthState::Unknown))
     }
 
-    /// Records a health observation; returns true when the state changed (worth a log line).
-    pub fn observe(&self, state: HealthState) -> bool {
+    /// Records a health observation: the state, why (Down, Unauthorized) and the collections
+    /// failing (Degraded). Returns true when the state changed (worth a log line).
+    pub fn observe(
+        &self,
+        state: HealthState,
+        reason: Option<String>,
+        failing: BTreeMap<String, String>,
+    ) -> bool {
         let Ok(mut h) = self.health.write() else {
             return false;
         };
+        h.reason = reason;
+        h.failing = failing;
         if h.state == state {
             return false;
         }
         let previous = h.state;
-        *h = Health {
-            state,
-            since: SystemTime::now(),
-        };
+        h.state = state;
+        h.since = SystemTime::now();
         drop(h);
         if let Some(tx) = &self.events {
             // The receiver lives as long as the service; a send after shutdown is moot.
@@ -183,15 +219,27 @@ pub struct Inventory {
     /// The aggregate's own members per collection, listed before the BMCs'.
     local: RwLock<HashMap<String, Vec<String>>>,
     view: RwLock<Arc<HashMap<String, CollectionDoc>>>,
+    /// Notified by [`Inventory::touch`].
+    dirty: tokio::sync::Notify,
+    /// Every BMC client reports here when its breaker opens; discovery takes the receiver.
+    trip_tx: tokio::sync::mpsc::UnboundedSender<BmcId>,
+    trip_rx: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<BmcId>>>,
 }
 
 impl Inventory {
     pub fn new(bmcs: Vec<Arc<BmcEntry>>) -> Self {
+        let (trip_tx, trip_rx) = tokio::sync::mpsc::unbounded_channel();
+        for bmc in &bmcs {
+            bmc.client.on_trip(trip_tx.clone());
+        }
         let inv = Inventory {
             bmcs: RwLock::new(Arc::new(BmcSet::new(bmcs))),
             discovered: RwLock::new(Discovered::default()),
             local: RwLock::new(HashMap::new()),
             view: RwLock::new(Arc::new(HashMap::new())),
+            dirty: tokio::sync::Notify::new(),
+            trip_tx,
+            trip_rx: std::sync::Mutex::new(Some(trip_rx)),
         };
         inv.rebuild_view();
         inv
@@ -212,6 +260,9 @@ impl Inventory {
 
     /// Replaces the set of BMCs (config reload); members of BMCs no longer configured are dropped.
     pub fn replace_bmcs(&self, list: Vec<Arc<BmcEntry>>) {
+        for bmc in &list {
+            bmc.client.on_trip(self.trip_tx.clone());
+        }
         let set = BmcSet::new(list);
         if let Ok(mut d) = self.discovered.write() {
             d.members.retain(|bmc, _| set.by_id.contains_key(bmc));
@@ -282,6 +333,56 @@ impl Inventory {
         }
     }
 
+    /// Replaces one BMC's members of one collection, keeping its other collections; true when
+    /// they changed. Takes effect at the next rebuild ([`Inventory::touch`]).
+    pub fn set_collection_members(
+        &self,
+        bmc: &str,
+        collection: &str,
+        members: Vec<String>,
+    ) -> bool {
+        let Ok(mut d) = self.discovered.write() else {
+            return false;
+        };
+        let list = d.members.entry(bmc.to_owned()).or_default();
+        let before: Vec<&String> = list
+            .iter()
+            .filter(|(c, _)| c == collection)
+            .map(|(_, uri)| uri)
+            .collect();
+        if before.len() == members.len() && before.iter().zip(&members).all(|(a, b)| *a == b) {
+            return false;
+        }
+        list.retain(|(c, _)| c != collection);
+        list.extend(members.into_iter().map(|uri| (collection.to_owned(), uri)));
+        true
+    }
+
+    /// Every discovered member of one BMC: (collection, aggregate URI).
+    pub fn bmc_members(&self, bmc: &str) -> Vec<(String, String)> {
+        self.discovered
+            .read()
+            .ok()
+            .and_then(|d| d.members.get(bmc).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Has discovery read this BMC now (a BMC added or changed).
+    pub fn poke(&self, id: &BmcId) {
+        let _ = self.trip_tx.send(id.clone());
+    }
+
+    /// The BMCs whose breaker opened, as they open (once: discovery takes it).
+    pub fn take_trips(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<BmcId>> {
+        self.trip_rx.lock().ok()?.take()
+    }
+
+    /// Asks for a rebuild of the merged view soon; many changes close together cost one rebuild
+    /// (see [`run_view_rebuilder`]).
+    pub fn touch(&self) {
+        self.dirty.notify_one();
+    }
+
     pub fn learn_type(&self, collection: &str, t: CollectionType) {
         if let Ok(mut d) = self.discovered.write() {
             d.types.entry(collection.to_owned()).or_insert(t);
@@ -332,6 +433,26 @@ impl Inventory {
         drop(d);
         if let Ok(mut v) = self.view.write() {
             *v = Arc::new(view);
+        }
+    }
+}
+
+/// Coalesces [`Inventory::touch`]es: rebuilds at once, then at most every `every`, so a rack of
+/// thousands of BMCs reporting collection after collection is not rebuilt once per report.
+pub async fn run_view_rebuilder(
+    inventory: Arc<Inventory>,
+    every: std::time::Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = inventory.dirty.notified() => {}
+        }
+        inventory.rebuild_view();
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
         }
     }
 }

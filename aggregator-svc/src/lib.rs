@@ -12,6 +12,7 @@
 //! - [`import`]: converts the original RedDrum's discovery and credentials files to our config.
 
 pub mod bmc_client;
+pub mod breaker;
 pub mod catalog;
 pub mod config;
 pub mod decorate;
@@ -26,12 +27,14 @@ pub mod import;
 pub mod inventory;
 pub mod local;
 pub mod rack;
+pub mod secrets;
+pub mod sources;
 pub mod store;
 pub mod tls;
 
-use crate::bmc_client::{BmcClient, ClientLimits};
+use crate::bmc_client::ClientLimits;
 use crate::config::AggregatorConfig;
-use crate::inventory::{BmcEntry, HealthEvents, Inventory};
+use crate::inventory::{HealthEvents, Inventory};
 use crate::rack::Rack;
 use crate::store::Store;
 use std::future::Future;
@@ -61,6 +64,8 @@ pub struct AppState {
     pub health_events: HealthEvents,
     /// Starts a discovery pass at once.
     pub discovery_wake: Arc<Notify>,
+    /// The BMCs fronted: the config file's and the AggregationService's.
+    pub sources: sources::Sources,
     config: RwLock<Arc<AggregatorConfig>>,
 }
 
@@ -109,20 +114,23 @@ pub async fn run(
         max_reply_bytes: config.max_reply_bytes,
     };
     let (health_events, health_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut entries = Vec::with_capacity(bmcs.len());
-    for bmc in &bmcs {
-        let client = BmcClient::new(bmc, limits).map_err(|e| {
-            RunError::Config(svc_common::ConfigError::at(
-                &format!("aggregator.bmcs.{}", bmc.id),
-                e,
-            ))
-        })?;
-        entries.push(Arc::new(BmcEntry::with_options(
-            client,
-            bmc.pdu_socket.clone(),
-            Some(health_events.clone()),
-        )));
-    }
+    let key_file = config
+        .sources_key_file
+        .clone()
+        .unwrap_or_else(|| config.state_dir.join("sources.key"));
+    let secrets = secrets::SecretBox::load_or_create(&key_file).map_err(|e| {
+        RunError::Config(svc_common::ConfigError::at(
+            "aggregator.sources_key_file",
+            e,
+        ))
+    })?;
+    let sources = sources::Sources::load(store.clone(), secrets)
+        .await
+        .map_err(|e| RunError::State(e.to_string()))?;
+    let running = sources.effective(bmcs.clone());
+    let entries = sources::entries_for(&running, &[], &[], limits, &health_events)
+        .map_err(|e| RunError::Config(svc_common::ConfigError::at("aggregator.bmcs", e)))?;
+    sources.set_applied(running);
     let inventory = Arc::new(Inventory::new(entries));
     let rack = Arc::new(
         Rack::load(&store, config.rack_settings())
@@ -139,11 +147,16 @@ pub async fn run(
         inventory.clone(),
         cancel.clone(),
     ));
+    let trips = inventory
+        .take_trips()
+        .ok_or_else(|| RunError::State("breaker reports already taken".into()))?;
     tracker.spawn(discovery::run_discovery(
         discovery::DiscoveryTask {
             inventory: inventory.clone(),
             store: store.clone(),
             interval: Duration::from_secs(config.discovery_interval_secs),
+            retry_max: Duration::from_secs(config.retry_max_secs),
+            trips,
             concurrency: config.discovery_concurrency,
             log: Some(rack.log.clone()),
             wake: discovery_wake.clone(),
@@ -168,6 +181,7 @@ pub async fn run(
         limits,
         health_events,
         discovery_wake,
+        sources,
         config: RwLock::new(Arc::new(config.clone())),
     });
 

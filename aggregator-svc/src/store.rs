@@ -8,7 +8,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 mod rack;
+mod sources;
 pub use rack::{LogRow, NewLogEntry};
+pub use sources::StoredSource;
 
 /// Ordered migrations; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -46,6 +48,17 @@ const MIGRATIONS: &[&str] = &[
         id TEXT PRIMARY KEY,
         seq INTEGER NOT NULL,
         body TEXT NOT NULL
+     );",
+    // 3: BMCs added through the AggregationService (the config file's are not stored); the
+    // password sealed (see secrets.rs).
+    "CREATE TABLE aggregation_sources (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        username TEXT NOT NULL,
+        sealed_password BLOB NOT NULL,
+        verify_tls INTEGER NOT NULL,
+        pdu_socket TEXT
      );",
 ];
 

@@ -123,6 +123,13 @@ impl EventMessage {
             &[resource, "OK"],
         )
     }
+    pub fn resource_status_changed_warning(resource: &str) -> Self {
+        Self::of(
+            Registry::ResourceEvent,
+            "ResourceStatusChangedWarning",
+            &[resource, "Warning"],
+        )
+    }
     pub fn resource_status_changed_critical(resource: &str) -> Self {
         Self::of(
             Registry::ResourceEvent,

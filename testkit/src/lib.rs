@@ -30,6 +30,11 @@ pub struct StackOptions {
     pub extra_aggregator_toml: String,
     /// (bmc id, socket): `pdu_socket` of those BMCs.
     pub pdu_sockets: Vec<(String, String)>,
+    /// (bmc id, fault): set on those BMCs before the aggregator starts (e.g. `Down`: a BMC
+    /// still booting when the aggregator comes up).
+    pub faults_at_start: Vec<(String, bmc_sim::Fault)>,
+    /// (bmc id, path prefix, fault): path faults set before the aggregator starts.
+    pub path_faults_at_start: Vec<(String, String, bmc_sim::Fault)>,
 }
 
 impl StackOptions {
@@ -43,6 +48,8 @@ impl StackOptions {
             tls: false,
             extra_aggregator_toml: String::new(),
             pdu_sockets: Vec::new(),
+            faults_at_start: Vec::new(),
+            path_faults_at_start: Vec::new(),
         }
     }
 }
@@ -143,7 +150,19 @@ impl Stack {
         for (id, profile) in &options.bmcs {
             let mut o = BmcOptions::new(id, *profile);
             o.tls = options.tls;
-            sims.push(SimBmc::start(o).await.expect("start bmc-sim"));
+            let sim = SimBmc::start(o).await.expect("start bmc-sim");
+            for (_, fault) in options.faults_at_start.iter().filter(|(b, _)| b == id) {
+                sim.set_fault(fault.clone());
+            }
+            for (_, path, fault) in options
+                .path_faults_at_start
+                .iter()
+                .filter(|(b, ..)| b == id)
+            {
+                sim.set_path_fault(path, fault.clone())
+                    .expect("a path fault bmc-sim takes");
+            }
+            sims.push(sim);
         }
         let aggregator_state = tempfile::tempdir().expect("tempdir");
         let frontend_state = tempfile::tempdir().expect("tempdir");
@@ -203,6 +222,23 @@ impl Stack {
         let status = r.status().as_u16();
         let body = r.json().await.unwrap_or(serde_json::Value::Null);
         (status, body)
+    }
+
+    /// Waits until `path` answers `status` (a BMC back is probed in the background: its breaker
+    /// closes within about a second); returns how long that took.
+    pub async fn wait_for_status(&self, path: &str, status: u16, within: Duration) -> Duration {
+        let start = tokio::time::Instant::now();
+        loop {
+            let (got, body) = self.get(path).await;
+            if got == status {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < within,
+                "{path} did not answer {status} within {within:?}; last answer {got} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until `collection` lists `count` members (discovery runs in the background).

@@ -59,9 +59,10 @@ async fn down_is_503_with_retry_after() {
     assert_eq!(r.status(), 503);
     assert!(r.headers().get("retry-after").is_some());
     assert_fault(&stack, Fault::Down, 503, "ServiceTemporarilyUnavailable").await;
-    // And it comes back.
-    let (status, _) = stack.get("/redfish/v1/Systems/s1-1").await;
-    assert_eq!(status, 200);
+    // And it comes back as soon as discovery's probe finds it answering (1 s backoff first).
+    stack
+        .wait_for_status("/redfish/v1/Systems/s1-1", 200, Duration::from_secs(5))
+        .await;
     stack.teardown().await;
 }
 

@@ -484,8 +484,9 @@ async fn links_stay_right_with_a_bmc_down() {
     );
     assert_eq!(down["Severity"], "Critical");
     stack.sims[1].set_fault(Fault::None);
-    let (status, _) = stack.get("/redfish/v1/Systems/s2-1").await;
-    assert_eq!(status, 200);
+    stack
+        .wait_for_status("/redfish/v1/Systems/s2-1", 200, Duration::from_secs(5))
+        .await;
     eventually(
         &stack,
         "/redfish/v1/Managers/Aggregator/LogServices/Log/Entries",

@@ -1,248 +1,374 @@
-//! Discovery: log in to every BMC in parallel (bounded), read its ServiceRoot and every top-level
-//! collection in which it exposes its own resources, and record the members in the aggregate's URI
-//! space. Runs at start and then every `discovery_interval_secs`; a BMC that fails keeps its last
-//! known members (listed, and answering 503 until it is back).
+//! Discovery: reads every BMC's ServiceRoot and each top-level collection in which it exposes its
+//! own resources, and records the members in the aggregate's URI space. Each BMC is scheduled on
+//! its own (at most `discovery_concurrency` at once):
+//! - a BMC whose every collection was read is read again every `discovery_interval_secs`;
+//! - a BMC that is Down (its ServiceRoot cannot be read), or Degraded (some collections could not
+//!   be read: only those are retried), is retried after 1 s, doubling up to `retry_max_secs`, and
+//!   re-discovered in full as soon as it answers;
+//! - a BMC that refuses the credentials is retried every interval only (each try is a failed
+//!   login on the BMC, which would lock its account);
+//! - a BMC whose breaker a request just opened is probed at once;
+//! - a wake (Manager.Reset, a changed set of BMCs) reads every BMC now.
+//!
+//! A collection that fails keeps its last known members; a BMC that is down keeps all of them
+//! (listed, answering 503 until it is back).
 
-use crate::error::AggError;
+mod read;
+
+use crate::breaker::{Trip, backoff};
 use crate::inventory::{BmcEntry, CollectionType, HealthState, Inventory};
 use crate::rack::eventlog::EventLog;
 use crate::store::Store;
-use bytes::Bytes;
-use futures_util::StreamExt;
-use http::Method;
 use redfish::collections::AGGREGATED_COLLECTIONS;
 use redfish::events::EventMessage;
-use redfish::rewrite::localize_uri;
-use serde_json::Value;
-use std::collections::HashMap;
+use redfish::ids::BmcId;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// Paging bound per collection, so a BMC that loops its nextLink cannot stall discovery.
-const MAX_PAGES: usize = 200;
-/// Longest wait, during a discovery pass, before newly found members are served.
-const REBUILD_EVERY: Duration = Duration::from_millis(200);
+pub use read::MAX_PAGES;
 
-/// What one BMC exposes.
-#[derive(Debug, Default)]
-pub struct Discovered {
-    /// (collection, aggregate member URI), in the BMC's order.
-    pub members: Vec<(String, String)>,
-    pub types: Vec<(String, CollectionType)>,
-}
-
-/// Reads one BMC's collections.
-pub async fn discover_bmc(bmc: &BmcEntry) -> Result<Discovered, AggError> {
-    let mut fetched: HashMap<String, Value> = HashMap::new();
-    let root = get_json(bmc, "/redfish/v1").await?;
-    let mut out = Discovered::default();
-    for collection in AGGREGATED_COLLECTIONS {
-        let Some(path) = resolve_collection_path(bmc, &root, collection, &mut fetched).await else {
-            continue;
-        };
-        let mut page = path;
-        let mut first = true;
-        for _ in 0..MAX_PAGES {
-            let body = get_json(bmc, &page).await?;
-            if first {
-                if let (Some(t), Some(n)) = (
-                    body.get("@odata.type").and_then(Value::as_str),
-                    body.get("Name").and_then(Value::as_str),
-                ) {
-                    out.types.push((
-                        (*collection).to_owned(),
-                        CollectionType {
-                            odata_type: t.to_owned(),
-                            name: n.to_owned(),
-                        },
-                    ));
-                }
-                first = false;
-            }
-            for member in body
-                .get("Members")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                if let Some(uri) = member.get("@odata.id").and_then(Value::as_str)
-                    && let Some(local) = localize_uri(uri, &bmc.ctx)
-                {
-                    out.members.push(((*collection).to_owned(), local));
-                }
-            }
-            match body.get("Members@odata.nextLink").and_then(Value::as_str) {
-                Some(next) => page = bmc_relative(bmc, next),
-                None => break,
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Follows `collection`'s segments from the ServiceRoot ("UpdateService/FirmwareInventory" is
-/// root.UpdateService -> .FirmwareInventory), fetching intermediate singletons once per pass.
-async fn resolve_collection_path(
-    bmc: &BmcEntry,
-    root: &Value,
-    collection: &str,
-    fetched: &mut HashMap<String, Value>,
-) -> Option<String> {
-    let mut segments = collection.split('/');
-    let first = segments.next()?;
-    let mut link = odata_link(root.get(first)?)?;
-    for segment in segments {
-        let parent = match fetched.get(&link) {
-            Some(v) => v.clone(),
-            None => {
-                let v = get_json(bmc, &link).await.ok()?;
-                fetched.insert(link.clone(), v.clone());
-                v
-            }
-        };
-        link = odata_link(parent.get(segment)?)?;
-    }
-    Some(link)
-}
-
-fn odata_link(v: &Value) -> Option<String> {
-    v.get("@odata.id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
-/// A BMC link as a path on that BMC (absolute URLs with its own origin made relative).
-fn bmc_relative(bmc: &BmcEntry, uri: &str) -> String {
-    uri.strip_prefix(bmc.client.origin())
-        .map(str::to_owned)
-        .unwrap_or_else(|| uri.to_owned())
-}
-
-async fn get_json(bmc: &BmcEntry, path: &str) -> Result<Value, AggError> {
-    let path = bmc_relative(bmc, path);
-    let reply = bmc
-        .client
-        .send(Method::GET, &path, &[], Bytes::new())
-        .await?;
-    if !reply.status.is_success() {
-        return Err(AggError::BmcBadReply {
-            bmc: bmc.id.to_string(),
-            reason: format!("GET {path} answered {}", reply.status),
-        });
-    }
-    serde_json::from_slice(&reply.body).map_err(|e| AggError::BmcBadReply {
-        bmc: bmc.id.to_string(),
-        reason: format!("GET {path}: invalid JSON: {e}"),
-    })
-}
-
-/// One pass over every BMC, `concurrency` at a time. The view is rebuilt as results arrive so
-/// fast BMCs are listed without waiting for slow ones.
-pub async fn discovery_pass(
-    inventory: &Arc<Inventory>,
-    store: &Store,
-    concurrency: usize,
-    log: Option<&EventLog>,
-) {
-    let started = std::time::Instant::now();
-    let results = futures_util::stream::iter(inventory.bmcs())
-        .map(|bmc| async move {
-            let result = discover_bmc(&bmc).await;
-            (bmc, result)
-        })
-        .buffer_unordered(concurrency.max(1));
-    tokio::pin!(results);
-    let (mut up, mut down) = (0usize, 0usize);
-    // Rebuilding the merged view is O(all members): at most every REBUILD_EVERY during a pass,
-    // so a rack of thousands of BMCs is not rebuilt once per BMC.
-    let mut last_rebuild = std::time::Instant::now();
-    while let Some((bmc, result)) = results.next().await {
-        match result {
-            Ok(found) => {
-                up += 1;
-                if bmc.observe(HealthState::Up) {
-                    tracing::info!(bmc = %bmc.id, members = found.members.len(), "BMC is up");
-                }
-                for (collection, t) in &found.types {
-                    inventory.learn_type(collection, t.clone());
-                    if let Err(e) = store
-                        .save_collection_type(collection, &t.odata_type, &t.name)
-                        .await
-                    {
-                        tracing::warn!(error = %e, "could not persist collection type");
-                    }
-                }
-                if let Err(e) = store
-                    .replace_members(bmc.id.as_str(), found.members.clone())
-                    .await
-                {
-                    tracing::warn!(bmc = %bmc.id, error = %e, "could not persist members");
-                }
-                let known: Vec<String> = found
-                    .members
-                    .iter()
-                    .map(|(c, uri)| format!("{c} {uri}"))
-                    .collect();
-                if let Some(log) = log
-                    && known != inventory.member_keys(bmc.id.as_str())
-                {
-                    log.record(
-                        EventMessage::aggregation_source_discovered(
-                            "Redfish",
-                            &format!("BMC {} ({} resources)", bmc.id, found.members.len()),
-                        ),
-                        None,
-                    )
-                    .await;
-                }
-                inventory.set_members(bmc.id.as_str(), found.members);
-            }
-            Err(e) => {
-                down += 1;
-                if bmc.observe(HealthState::Down) {
-                    tracing::warn!(bmc = %bmc.id, error = %e, "BMC is down; keeping its last known members");
-                }
-            }
-        }
-        if last_rebuild.elapsed() >= REBUILD_EVERY {
-            inventory.rebuild_view();
-            last_rebuild = std::time::Instant::now();
-        }
-    }
-    inventory.rebuild_view();
-    tracing::info!(
-        up,
-        down,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "discovery pass finished"
-    );
-}
+/// Longest wait before newly found members are served.
+const REBUILD_EVERY: Duration = Duration::from_millis(100);
 
 /// What the discovery task needs.
 pub struct DiscoveryTask {
     pub inventory: Arc<Inventory>,
     pub store: Store,
     pub interval: Duration,
+    /// The longest wait between two tries of a failing BMC (at most `interval`).
+    pub retry_max: Duration,
     pub concurrency: usize,
     /// Discovery results go to the aggregator's log when set.
     pub log: Option<EventLog>,
-    /// Notified to start a pass at once (Manager.Reset, config reload).
+    /// Notified to read every BMC at once (Manager.Reset, config reload, sources changed).
     pub wake: Arc<Notify>,
+    /// BMCs whose breaker a request opened.
+    pub trips: UnboundedReceiver<BmcId>,
 }
 
-/// Loads what the store remembers, then discovers now, every `interval`, and whenever woken,
-/// until cancelled.
+/// Which collections one run reads.
+#[derive(Debug, Clone)]
+enum Scope {
+    Full,
+    /// Only these (the ones failing at the last run), after the ServiceRoot.
+    Only(Vec<&'static str>),
+}
+
+/// When one BMC is read next.
+#[derive(Debug)]
+struct Slot {
+    due: Instant,
+    /// When it is read in full next (the interval), however often failing parts are retried.
+    full_due: Instant,
+    failures: u32,
+    running: bool,
+}
+
+impl Slot {
+    fn now() -> Self {
+        let now = Instant::now();
+        Slot {
+            due: now,
+            full_due: now,
+            failures: 0,
+            running: false,
+        }
+    }
+}
+
+/// Loads what the store remembers, then keeps every BMC discovered until cancelled.
 pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
+    load_remembered(&task.inventory, &task.store).await;
     let DiscoveryTask {
         inventory,
         store,
         interval,
+        retry_max,
         concurrency,
         log,
         wake,
+        mut trips,
     } = task;
+    let retry_max = retry_max.min(interval).max(Duration::from_secs(1));
+    let _rebuilder = {
+        let inventory = inventory.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(crate::inventory::run_view_rebuilder(
+            inventory,
+            REBUILD_EVERY,
+            cancel,
+        ))
+    };
+    let mut slots: HashMap<String, Slot> = HashMap::new();
+    let mut jobs: JoinSet<(String, HealthState)> = JoinSet::new();
+    loop {
+        let bmcs = inventory.bmcs();
+        slots.retain(|id, _| bmcs.iter().any(|b| b.id.as_str() == id));
+        let now = Instant::now();
+        for bmc in &bmcs {
+            let slot = slots.entry(bmc.id.to_string()).or_insert_with(Slot::now);
+            if slot.running || slot.due > now || jobs.len() >= concurrency.max(1) {
+                continue;
+            }
+            slot.running = true;
+            let scope = scope_for(bmc, slot, now);
+            if matches!(scope, Scope::Full) {
+                slot.full_due = now + interval;
+            }
+            jobs.spawn(discover_one(
+                bmc.clone(),
+                inventory.clone(),
+                store.clone(),
+                log.clone(),
+                scope,
+            ));
+        }
+        let next_due = slots.values().filter(|s| !s.running).map(|s| s.due).min();
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            Some(done) = jobs.join_next(), if !jobs.is_empty() => {
+                if let Ok((id, state)) = done
+                    && let Some(slot) = slots.get_mut(&id)
+                {
+                    reschedule(slot, state, interval, retry_max);
+                }
+            }
+            () = sleep_until(next_due) => {}
+            () = wake.notified() => {
+                let now = Instant::now();
+                for slot in slots.values_mut() {
+                    slot.due = now;
+                    slot.full_due = now;
+                }
+            }
+            Some(id) = trips.recv() => {
+                if let Some(slot) = slots.get_mut(id.as_str()) {
+                    slot.due = Instant::now();
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A failing BMC retries only its failing collections, until its full read is due.
+fn scope_for(bmc: &BmcEntry, slot: &Slot, now: Instant) -> Scope {
+    let health = bmc.health();
+    if health.state != HealthState::Degraded || slot.full_due <= now {
+        return Scope::Full;
+    }
+    let only: Vec<&'static str> = AGGREGATED_COLLECTIONS
+        .iter()
+        .copied()
+        .filter(|c| {
+            health.failing.keys().any(|f| {
+                c == f
+                    || c.strip_prefix(f.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+        })
+        .collect();
+    Scope::Only(only)
+}
+
+fn reschedule(slot: &mut Slot, state: HealthState, interval: Duration, retry_max: Duration) {
+    let now = Instant::now();
+    slot.running = false;
+    match state {
+        HealthState::Up | HealthState::Unknown => {
+            slot.failures = 0;
+            slot.due = slot.full_due.max(now);
+        }
+        HealthState::Degraded | HealthState::Down => {
+            slot.due = now + backoff(slot.failures, retry_max);
+            slot.failures = slot.failures.saturating_add(1);
+            if state == HealthState::Down {
+                // Back from down is a full read.
+                slot.full_due = now;
+            }
+        }
+        HealthState::Unauthorized => {
+            slot.failures = slot.failures.saturating_add(1);
+            slot.due = now + interval;
+            slot.full_due = now;
+        }
+    }
+}
+
+/// Reads one BMC (the ServiceRoot, then the collections of `scope`), updates the inventory as
+/// each collection is known, persists the members, and records the BMC's health.
+async fn discover_one(
+    bmc: Arc<BmcEntry>,
+    inventory: Arc<Inventory>,
+    store: Store,
+    log: Option<EventLog>,
+    scope: Scope,
+) -> (String, HealthState) {
+    let id = bmc.id.to_string();
+    let previous = bmc.health();
+    if matches!(scope, Scope::Full) {
+        bmc.client.retry_login();
+    }
+    let root = match read::service_root(&bmc).await {
+        Ok(root) => root,
+        Err(e) => {
+            let state = if bmc.client.refuses_credentials(&e) {
+                HealthState::Unauthorized
+            } else {
+                HealthState::Down
+            };
+            // Until a probe succeeds, requests answer at once instead of waiting on it (a
+            // ServiceRoot answering garbage leaves them alone: the rest may still work).
+            if let Some(trip) = bmc.client.trip_for(&e) {
+                bmc.client.breaker().trip(trip, std::time::Instant::now());
+            }
+            if bmc.observe(state, Some(e.to_string()), previous.failing.clone()) {
+                tracing::warn!(bmc = %id, state = state.as_str(), error = %e, "BMC's ServiceRoot cannot be read; keeping its last known members");
+            }
+            return (id, state);
+        }
+    };
+    // It answers: requests may go to it again (at once, so a hung collection read below does
+    // not hold them back). Refused credentials stay refused until the collections are read.
+    let refused_before = bmc.client.breaker().open_trip() == Some(Trip::Unauthorized);
+    if !refused_before {
+        close_breaker(&bmc);
+    }
+    let wanted: Vec<&'static str> = match &scope {
+        Scope::Full => AGGREGATED_COLLECTIONS.to_vec(),
+        Scope::Only(list) => list.clone(),
+    };
+    let mut failing: BTreeMap<String, String> = BTreeMap::new();
+    let mut refused = None;
+    let mut changed = false;
+    let mut types: Vec<(String, CollectionType)> = Vec::new();
+    let current = |inventory: &Inventory| {
+        inventory
+            .bmc(&id)
+            .is_some_and(|now| Arc::ptr_eq(&now, &bmc))
+    };
+    read::collections(&bmc, &root, &wanted, |r| {
+        // A BMC removed or replaced meanwhile: its results are not ours to record.
+        if !current(&inventory) {
+            return;
+        }
+        let members = match r.outcome {
+            read::Outcome::Found {
+                members,
+                collection_type,
+            } => {
+                if let Some(t) = collection_type {
+                    types.push((r.name.clone(), t));
+                }
+                members
+            }
+            read::Outcome::Absent => Vec::new(),
+            read::Outcome::Failed(e) => {
+                if bmc.client.refuses_credentials(&e) {
+                    refused = Some(e.to_string());
+                }
+                failing.insert(r.name, e.to_string());
+                return;
+            }
+        };
+        if inventory.set_collection_members(&id, &r.name, members) {
+            changed = true;
+            inventory.touch();
+        }
+    })
+    .await;
+    if !current(&inventory) {
+        return (id, previous.state);
+    }
+    log_collection_changes(&id, &previous.failing, &failing);
+    for (collection, t) in &types {
+        inventory.learn_type(collection, t.clone());
+        if let Err(e) = store
+            .save_collection_type(collection, &t.odata_type, &t.name)
+            .await
+        {
+            tracing::warn!(error = %e, "could not persist a collection type");
+        }
+    }
+    if changed {
+        let members = inventory.bmc_members(&id);
+        let count = members.len();
+        if let Err(e) = store.replace_members(&id, members).await {
+            tracing::warn!(bmc = %id, error = %e, "could not persist members");
+        }
+        if let Some(log) = &log {
+            log.record(
+                EventMessage::aggregation_source_discovered(
+                    "Redfish",
+                    &format!("BMC {id} ({count} resources)"),
+                ),
+                None,
+            )
+            .await;
+        }
+    }
+    let state = if refused.is_some() {
+        bmc.client
+            .breaker()
+            .trip(Trip::Unauthorized, std::time::Instant::now());
+        HealthState::Unauthorized
+    } else if failing.is_empty() {
+        HealthState::Up
+    } else {
+        HealthState::Degraded
+    };
+    if refused_before && state != HealthState::Unauthorized {
+        close_breaker(&bmc);
+    }
+    if bmc.observe(state, refused, failing) {
+        tracing::info!(bmc = %id, state = state.as_str(), members = inventory.bmc_members(&id).len(), "BMC health changed");
+    }
+    (id, state)
+}
+
+fn close_breaker(bmc: &BmcEntry) {
+    if bmc.client.breaker().close() {
+        tracing::info!(bmc = %bmc.id, "circuit closed: the BMC answers again");
+    }
+}
+
+/// A collection that starts or stops failing is logged once, naming the BMC and the collection.
+fn log_collection_changes(
+    bmc: &str,
+    before: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) {
+    for (collection, reason) in now {
+        if !before.contains_key(collection) {
+            tracing::warn!(
+                bmc,
+                collection,
+                reason,
+                "collection cannot be read; keeping its last known members"
+            );
+        }
+    }
+    for collection in before.keys() {
+        if !now.contains_key(collection) {
+            tracing::info!(bmc, collection, "collection read again");
+        }
+    }
+}
+
+/// The members remembered from the last run, served until the BMCs answer.
+async fn load_remembered(inventory: &Inventory, store: &Store) {
     match store.load_members().await {
         Ok(rows) => {
             let mut per_bmc: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -267,15 +393,38 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
         }
     }
     inventory.rebuild_view();
-    loop {
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = discovery_pass(&inventory, &store, concurrency, log.as_ref()) => {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failing_bmcs_back_off_and_healthy_ones_wait_the_interval() {
+        let interval = Duration::from_secs(300);
+        let max = Duration::from_secs(30);
+        let mut slot = Slot::now();
+        slot.full_due = Instant::now() + interval;
+        let mut waits = Vec::new();
+        for _ in 0..7 {
+            slot.running = true;
+            reschedule(&mut slot, HealthState::Down, interval, max);
+            assert!(!slot.running);
+            waits.push((slot.due - Instant::now()).as_secs_f64().round() as u64);
         }
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = tokio::time::sleep(interval) => {}
-            () = wake.notified() => {}
-        }
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+        // Down means the next successful read is a full one.
+        assert!(slot.full_due <= Instant::now());
+
+        slot.full_due = Instant::now() + interval;
+        reschedule(&mut slot, HealthState::Up, interval, max);
+        assert_eq!(slot.failures, 0);
+        let wait = (slot.due - Instant::now()).as_secs();
+        assert!((298..=300).contains(&wait), "{wait}");
+
+        // Refused credentials: never faster than the interval (account lockouts).
+        reschedule(&mut slot, HealthState::Unauthorized, interval, max);
+        let wait = (slot.due - Instant::now()).as_secs();
+        assert!((298..=300).contains(&wait), "{wait}");
     }
 }

@@ -6,6 +6,7 @@
 //! state they read is in [`crate::rack`].
 
 pub mod action;
+mod aggregation;
 mod certificates;
 mod chassis;
 mod hook;
@@ -54,15 +55,19 @@ impl Ctx<'_> {
     /// Health of the rack's servers: every BMC answering is OK, some down Warning, all down
     /// Critical.
     pub fn bmc_rollup(&self) -> &'static str {
+        use crate::inventory::HealthState;
         let bmcs = self.state.inventory.bmcs();
-        let down = bmcs
+        let states: Vec<HealthState> = bmcs.iter().map(|b| b.health().state).collect();
+        let lost = states
             .iter()
-            .filter(|b| b.health().state == crate::inventory::HealthState::Down)
+            .filter(|s| matches!(s, HealthState::Down | HealthState::Unauthorized))
             .count();
-        match down {
-            0 => "OK",
-            d if d == bmcs.len() => "Critical",
-            _ => "Warning",
+        if lost > 0 && lost == bmcs.len() {
+            "Critical"
+        } else if lost > 0 || states.contains(&HealthState::Degraded) {
+            "Warning"
+        } else {
+            "OK"
         }
     }
 }
@@ -97,6 +102,7 @@ pub async fn serve(state: &Arc<AppState>, exchange: &Exchange) -> Result<Reply, 
             manager::serve(&ctx, rest).await
         }
         ["CertificateService", rest @ ..] => certificates::serve(&ctx, rest).await,
+        ["AggregationService", rest @ ..] => aggregation::serve(&ctx, rest).await,
         ["TaskService", "Tasks", id] => tasks::serve_task(&ctx, id),
         ["TaskService", "TaskMonitors", id] => tasks::serve_monitor(&ctx, id),
         _ => Err(ctx.not_found()),

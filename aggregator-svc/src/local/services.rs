@@ -6,6 +6,7 @@ use crate::inventory::Inventory;
 use serde_json::{Value, json};
 
 pub const ROOT_LINKS: &[(&str, &str)] = &[
+    ("AggregationService", super::aggregation::ROOT),
     ("CertificateService", super::certificates::ROOT),
     // ServiceRoot names the TaskService link "Tasks".
     ("Tasks", "/redfish/v1/TaskService"),

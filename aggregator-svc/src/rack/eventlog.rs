@@ -84,10 +84,16 @@ pub async fn run_health_log(
         };
         let resource = format!("BMC {bmc}");
         let message = match (previous, now) {
-            (_, HealthState::Down) => EventMessage::resource_status_changed_critical(&resource),
-            (HealthState::Down, HealthState::Up) => {
-                EventMessage::resource_status_changed_ok(&resource)
+            (_, HealthState::Down | HealthState::Unauthorized) => {
+                EventMessage::resource_status_changed_critical(&resource)
             }
+            (HealthState::Up | HealthState::Unknown, HealthState::Degraded) => {
+                EventMessage::resource_status_changed_warning(&resource)
+            }
+            (
+                HealthState::Down | HealthState::Unauthorized | HealthState::Degraded,
+                HealthState::Up,
+            ) => EventMessage::resource_status_changed_ok(&resource),
             _ => continue,
         };
         // The BMC's own manager, as the aggregate lists it, is where the condition is.

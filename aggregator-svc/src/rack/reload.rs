@@ -4,57 +4,11 @@
 //! does the same and also drops every BMC session, so each BMC is logged into afresh.
 
 use crate::AppState;
-use crate::bmc_client::BmcClient;
 use crate::config::AggregatorConfig;
 use crate::error::AggError;
-use crate::inventory::BmcEntry;
 use redfish::events::EventMessage;
-use std::collections::HashMap;
-use std::sync::Arc;
 
 pub const MANAGER_RESET_TYPES: &[&str] = &["GracefulRestart", "PowerCycle"];
-
-/// Builds the BMC entries of `config`, reusing the client (and its session) of every BMC whose
-/// connection settings did not change.
-fn rebuild_bmcs(state: &AppState, config: &AggregatorConfig) -> Result<Vec<Arc<BmcEntry>>, String> {
-    let valid = config.validate().map_err(|e| e.to_string())?;
-    let current: HashMap<String, Arc<BmcEntry>> = state
-        .inventory
-        .bmcs()
-        .into_iter()
-        .map(|b| (b.id.to_string(), b))
-        .collect();
-    let running = state.config();
-    let old_valid: HashMap<String, crate::config::ValidBmc> = running
-        .validate()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|b| (b.id.to_string(), b))
-        .collect();
-    let mut out = Vec::with_capacity(valid.len());
-    for bmc in &valid {
-        let key = bmc.id.to_string();
-        let reusable = match (current.get(&key), old_valid.get(&key)) {
-            (Some(entry), Some(old)) if old.same_connection(bmc) => Some(entry.clone()),
-            _ => None,
-        };
-        let client = match &reusable {
-            Some(entry) => entry.client.clone(),
-            None => BmcClient::new(bmc, state.limits)
-                .map_err(|e| format!("aggregator.bmcs.{key}: {e}"))?,
-        };
-        let entry = BmcEntry::with_options(
-            client,
-            bmc.pdu_socket.clone(),
-            Some(state.health_events.clone()),
-        );
-        if let Some(old) = &reusable {
-            entry.inherit_health(old);
-        }
-        out.push(Arc::new(entry));
-    }
-    Ok(out)
-}
 
 /// What a running service cannot change without a process restart.
 fn fixed_keys_changed(old: &AggregatorConfig, new: &AggregatorConfig) -> Vec<&'static str> {
@@ -99,18 +53,25 @@ async fn reload(state: &AppState, origin: &str) -> bool {
             return false;
         }
     };
-    let bmcs = match rebuild_bmcs(state, &new) {
-        Ok(b) => b,
+    let valid = match new.validate() {
+        Ok(v) => v,
         Err(e) => {
             log_refusal(state, origin, &e.to_string()).await;
             return false;
         }
     };
+    {
+        let _sources = state.sources.lock().await;
+        let list = state.sources.effective(valid);
+        if let Err(e) = crate::sources::apply(state, list).await {
+            log_refusal(state, origin, &e).await;
+            return false;
+        }
+    }
     let fixed = fixed_keys_changed(&running, &new);
     if !fixed.is_empty() {
         tracing::warn!(keys = ?fixed, "these keys take effect only when the process restarts");
     }
-    state.inventory.replace_bmcs(bmcs);
     state.rack.set_settings(new.rack_settings());
     state.rack.register_members(&state.inventory);
     state.set_config(new);

@@ -1,0 +1,251 @@
+//! Reading one BMC: its ServiceRoot, then each top-level collection it links, each on its own
+//! (a few at once), so one collection that answers 404, 500, garbage or nothing at all, or that
+//! pages without end, never hides the others.
+
+use crate::error::AggError;
+use crate::inventory::{BmcEntry, CollectionType};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::Method;
+use redfish::rewrite::localize_uri;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// Paging bound per collection, so a BMC that pages without end cannot stall discovery.
+pub const MAX_PAGES: usize = 200;
+/// Requests one BMC's discovery has in flight at once (the client's own cap applies too).
+pub const READS_AT_ONCE: usize = 4;
+
+/// What became of one collection (or of a service singleton on the way to some).
+#[derive(Debug)]
+pub enum Outcome {
+    /// Read whole: its members (aggregate URIs, in the BMC's order) and its type.
+    Found {
+        members: Vec<String>,
+        collection_type: Option<CollectionType>,
+    },
+    /// The BMC does not link it: it has none.
+    Absent,
+    /// It could not be read: its last known members stay.
+    Failed(AggError),
+}
+
+/// One collection's outcome. `name` is the collection (`Systems`, `UpdateService/FirmwareInventory`)
+/// or, when the service singleton on the way failed, that singleton (`UpdateService`), whose
+/// collections then all keep what they had.
+#[derive(Debug)]
+pub struct Read {
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+/// The BMC's ServiceRoot, read past the breaker: this is the probe that tells a BMC is back.
+pub async fn service_root(bmc: &BmcEntry) -> Result<Value, AggError> {
+    get_json(bmc, "/redfish/v1").await
+}
+
+/// Reads `wanted` collections of the BMC whose ServiceRoot is `root`; every outcome is handed to
+/// `each` as soon as it is known.
+pub async fn collections(
+    bmc: &BmcEntry,
+    root: &Value,
+    wanted: &[&'static str],
+    mut each: impl FnMut(Read),
+) {
+    let mut located = Vec::new();
+    for (name, place) in locate(bmc, root, wanted).await {
+        match place {
+            Place::At(path) => located.push((name, path)),
+            Place::Absent => each(Read {
+                name,
+                outcome: Outcome::Absent,
+            }),
+            Place::Failed(e) => each(Read {
+                name,
+                outcome: Outcome::Failed(e),
+            }),
+        }
+    }
+    let reads = futures_util::stream::iter(located)
+        .map(|(name, path)| async move {
+            let outcome = match read_collection(bmc, &path).await {
+                Ok(found) => found,
+                Err(e) => Outcome::Failed(e),
+            };
+            Read { name, outcome }
+        })
+        .buffer_unordered(READS_AT_ONCE);
+    tokio::pin!(reads);
+    while let Some(read) = reads.next().await {
+        each(read);
+    }
+}
+
+enum Place {
+    At(String),
+    Absent,
+    Failed(AggError),
+}
+
+/// Where each wanted collection is, following its segments from the ServiceRoot
+/// ("UpdateService/FirmwareInventory" is root.UpdateService -> .FirmwareInventory). The service
+/// singletons on the way are read once each, those of one level at once. A singleton that fails
+/// is reported once, under its own name, and its collections are not reported at all.
+async fn locate(bmc: &BmcEntry, root: &Value, wanted: &[&'static str]) -> Vec<(String, Place)> {
+    let mut out = Vec::new();
+    // (collection, its remaining segments, the link to follow them from)
+    let mut pending: Vec<(&'static str, Vec<&'static str>, String)> = Vec::new();
+    for collection in wanted {
+        let mut segments: Vec<&'static str> = collection.split('/').collect();
+        let first = segments.remove(0);
+        match root.get(first).and_then(odata_link) {
+            None => out.push(((*collection).to_owned(), Place::Absent)),
+            Some(link) if segments.is_empty() => {
+                out.push(((*collection).to_owned(), Place::At(link)))
+            }
+            Some(link) => pending.push((collection, segments, link)),
+        }
+    }
+    let mut failed_singletons = HashSet::new();
+    while !pending.is_empty() {
+        let links: HashSet<String> = pending.iter().map(|(_, _, l)| l.clone()).collect();
+        let fetched: HashMap<String, Result<Value, AggError>> = futures_util::stream::iter(links)
+            .map(|link| async move {
+                let body = get_json(bmc, &link).await;
+                (link, body)
+            })
+            .buffer_unordered(READS_AT_ONCE)
+            .collect()
+            .await;
+        let mut next = Vec::new();
+        for (collection, mut segments, link) in pending {
+            let parent_name = parent_of(collection, segments.len());
+            match fetched.get(&link) {
+                Some(Ok(parent)) => {
+                    let segment = segments.remove(0);
+                    match parent.get(segment).and_then(odata_link) {
+                        None => out.push((collection.to_owned(), Place::Absent)),
+                        Some(l) if segments.is_empty() => {
+                            out.push((collection.to_owned(), Place::At(l)))
+                        }
+                        Some(l) => next.push((collection, segments, l)),
+                    }
+                }
+                Some(Err(e)) if failed_singletons.insert(parent_name.clone()) => {
+                    out.push((parent_name, Place::Failed(e.clone())));
+                }
+                Some(Err(_)) | None => {}
+            }
+        }
+        pending = next;
+    }
+    out
+}
+
+/// "UpdateService" for ("UpdateService/FirmwareInventory", 1 segment left).
+fn parent_of(collection: &str, remaining: usize) -> String {
+    let segments: Vec<&str> = collection.split('/').collect();
+    segments[..segments.len() - remaining].join("/")
+}
+
+/// Reads a collection page by page: a page seen twice or more than [`MAX_PAGES`] pages is a
+/// failure (the members read so far are not served as if they were all).
+async fn read_collection(bmc: &BmcEntry, path: &str) -> Result<Outcome, AggError> {
+    let mut seen = HashSet::new();
+    let mut page = path.to_owned();
+    let mut members = Vec::new();
+    let mut collection_type = None;
+    for _ in 0..MAX_PAGES {
+        if !seen.insert(page.clone()) {
+            return Err(bad_reply(
+                bmc,
+                format!("paging of {path} loops back to {page}"),
+            ));
+        }
+        let body = get_json(bmc, &page).await?;
+        if collection_type.is_none()
+            && let (Some(t), Some(n)) = (
+                body.get("@odata.type").and_then(Value::as_str),
+                body.get("Name").and_then(Value::as_str),
+            )
+        {
+            collection_type = Some(CollectionType {
+                odata_type: t.to_owned(),
+                name: n.to_owned(),
+            });
+        }
+        let Some(list) = body.get("Members").and_then(Value::as_array) else {
+            return Err(bad_reply(bmc, format!("GET {page}: no Members array")));
+        };
+        members.extend(
+            list.iter()
+                .filter_map(|m| m.get("@odata.id").and_then(Value::as_str))
+                .filter_map(|uri| localize_uri(uri, &bmc.ctx)),
+        );
+        match body.get("Members@odata.nextLink").and_then(Value::as_str) {
+            Some(next) => page = bmc_relative(bmc, next),
+            None => {
+                return Ok(Outcome::Found {
+                    members,
+                    collection_type,
+                });
+            }
+        }
+    }
+    Err(bad_reply(
+        bmc,
+        format!("{path} pages past {MAX_PAGES} pages"),
+    ))
+}
+
+fn bad_reply(bmc: &BmcEntry, reason: String) -> AggError {
+    AggError::BmcBadReply {
+        bmc: bmc.id.to_string(),
+        reason,
+    }
+}
+
+fn odata_link(v: &Value) -> Option<String> {
+    v.get("@odata.id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// A BMC link as a path on that BMC (absolute URLs with its own origin made relative).
+fn bmc_relative(bmc: &BmcEntry, uri: &str) -> String {
+    uri.strip_prefix(bmc.client.origin())
+        .map(str::to_owned)
+        .unwrap_or_else(|| uri.to_owned())
+}
+
+/// GET past the breaker: discovery is how a BMC with an open breaker is found to be back.
+async fn get_json(bmc: &BmcEntry, path: &str) -> Result<Value, AggError> {
+    let path = bmc_relative(bmc, path);
+    let reply = bmc
+        .client
+        .send_past_breaker(Method::GET, &path, &[], Bytes::new())
+        .await?;
+    if !reply.status.is_success() {
+        return Err(bad_reply(
+            bmc,
+            format!("GET {path} answered {}", reply.status),
+        ));
+    }
+    serde_json::from_slice(&reply.body)
+        .map_err(|e| bad_reply(bmc, format!("GET {path}: invalid JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_parent_of_a_nested_collection() {
+        assert_eq!(
+            parent_of("UpdateService/FirmwareInventory", 1),
+            "UpdateService"
+        );
+        assert_eq!(parent_of("JobService/Log/Entries", 2), "JobService");
+        assert_eq!(parent_of("JobService/Log/Entries", 1), "JobService/Log");
+    }
+}
