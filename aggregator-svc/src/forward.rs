@@ -100,7 +100,7 @@ fn delocalize_request_body(bmc: &BmcEntry, exchange: &Exchange) -> Result<Bytes,
     let Ok(mut value) = serde_json::from_slice::<Value>(&exchange.body) else {
         return Ok(exchange.body.clone());
     };
-    delocalize_body(&mut value, &bmc.ctx).map_err(|foreign| AggError::BadRequest {
+    delocalize_body(&mut value, &bmc.ctx()).map_err(|foreign| AggError::BadRequest {
         message: Message::property_value_format_error(
             &foreign.uri,
             foreign.property_path.trim_start_matches('/'),
@@ -112,14 +112,15 @@ fn delocalize_request_body(bmc: &BmcEntry, exchange: &Exchange) -> Result<Bytes,
 }
 
 fn localize_reply(bmc: &BmcEntry, reply: crate::bmc_client::BmcReply) -> Result<Reply, AggError> {
+    let ctx = bmc.ctx();
     let mut headers = Vec::new();
     for (name, value) in &reply.headers {
         if !FORWARDED_RESPONSE_HEADERS.contains(&name.as_str()) {
             continue;
         }
         let value = match (name.as_str(), value.to_str()) {
-            ("location", Ok(v)) => header_value(&localize_location(v, &bmc.ctx)),
-            ("link", Ok(v)) => header_value(&localize_link_header(v, &bmc.ctx)),
+            ("location", Ok(v)) => header_value(&localize_location(v, &ctx)),
+            ("link", Ok(v)) => header_value(&localize_link_header(v, &ctx)),
             _ => Some(value.clone()),
         };
         if let Some(value) = value {
@@ -139,7 +140,7 @@ fn localize_reply(bmc: &BmcEntry, reply: crate::bmc_client::BmcReply) -> Result<
                 bmc: bmc.id.to_string(),
                 reason: format!("reply is not valid JSON: {e}"),
             })?;
-        localize_body(&mut value, &bmc.ctx);
+        localize_body(&mut value, &ctx);
         if !headers.iter().any(|(n, _)| n == http::header::LINK)
             && let Some(link) = crate::exchange::describedby(&value)
         {

@@ -66,7 +66,8 @@ pub type HealthEvents = tokio::sync::mpsc::UnboundedSender<(BmcId, HealthState, 
 pub struct BmcEntry {
     pub id: BmcId,
     pub client: Arc<BmcClient>,
-    pub ctx: BmcContext,
+    /// The localizer's context: the configured origin plus the names the BMC gives itself.
+    ctx: RwLock<Arc<BmcContext>>,
     /// The PDU socket feeding this server (the reseat action's `{socket}`).
     pub pdu_socket: Option<String>,
     health: RwLock<Health>,
@@ -84,7 +85,10 @@ impl BmcEntry {
         events: Option<HealthEvents>,
     ) -> Self {
         let id = client.id().clone();
-        let ctx = BmcContext::new(&id, &[client.origin().to_owned()]);
+        let ctx = RwLock::new(Arc::new(BmcContext::new(
+            &id,
+            &[client.origin().to_owned()],
+        )));
         BmcEntry {
             id,
             client,
@@ -93,6 +97,36 @@ impl BmcEntry {
             health: RwLock::new(Health::new(HealthState::Unknown)),
             events,
         }
+    }
+
+    /// The localizer's context now.
+    pub fn ctx(&self) -> Arc<BmcContext> {
+        self.ctx
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Adds origins by which the BMC names itself (from its ServiceRoot) to those its absolute
+    /// URLs are localized from; true when one was new.
+    pub fn learn_origins(&self, learned: &[String]) -> bool {
+        let current = self.ctx();
+        let mut known: Vec<String> = current.origins().to_vec();
+        let mut new = false;
+        for origin in learned {
+            if !BmcContext::new(&self.id, std::slice::from_ref(origin))
+                .origins()
+                .iter()
+                .all(|o| known.contains(o))
+            {
+                known.push(origin.clone());
+                new = true;
+            }
+        }
+        if new && let Ok(mut c) = self.ctx.write() {
+            *c = Arc::new(BmcContext::new(&self.id, &known));
+        }
+        new
     }
 
     /// Carries the health known so far over to a replacement entry (config reload).

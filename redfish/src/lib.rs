@@ -22,4 +22,5 @@ pub mod path;
 pub mod query;
 pub mod rewrite;
 pub mod schemas;
+pub mod self_origin;
 pub mod time;

@@ -73,6 +73,11 @@ impl BmcContext {
         &self.passthrough_root
     }
 
+    /// `uri` as a path on the BMC when it is an absolute URL of one of its origins.
+    pub fn relative<'a>(&self, uri: &'a str) -> Option<&'a str> {
+        self.strip_origin(uri)
+    }
+
     /// `uri` without its origin when the origin is one of the BMC's; what follows is empty or
     /// starts with `/`, `?` or `#` (so `https://10.0.0.110` does not match `https://10.0.0.11`).
     fn strip_origin<'a>(&self, uri: &'a str) -> Option<&'a str> {

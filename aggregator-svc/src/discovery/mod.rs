@@ -240,6 +240,10 @@ async fn discover_one(
             return (id, state);
         }
     };
+    let origins = redfish::self_origin::self_origins(&root);
+    if bmc.learn_origins(&origins) {
+        tracing::info!(bmc = %id, ?origins, "the BMC names itself so in absolute URLs: they are localized too");
+    }
     // It answers: requests may go to it again (at once, so a hung collection read below does
     // not hold them back). Refused credentials stay refused until the collections are read.
     let refused_before = bmc.client.breaker().open_trip() == Some(Trip::Unauthorized);

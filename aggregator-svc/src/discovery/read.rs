@@ -177,10 +177,11 @@ async fn read_collection(bmc: &BmcEntry, path: &str) -> Result<Outcome, AggError
         let Some(list) = body.get("Members").and_then(Value::as_array) else {
             return Err(bad_reply(bmc, format!("GET {page}: no Members array")));
         };
+        let ctx = bmc.ctx();
         members.extend(
             list.iter()
                 .filter_map(|m| m.get("@odata.id").and_then(Value::as_str))
-                .filter_map(|uri| localize_uri(uri, &bmc.ctx)),
+                .filter_map(|uri| localize_uri(uri, &ctx)),
         );
         match body.get("Members@odata.nextLink").and_then(Value::as_str) {
             Some(next) => page = bmc_relative(bmc, next),
@@ -211,11 +212,9 @@ fn odata_link(v: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A BMC link as a path on that BMC (absolute URLs with its own origin made relative).
+/// A BMC link as a path on that BMC (absolute URLs with one of its own origins made relative).
 fn bmc_relative(bmc: &BmcEntry, uri: &str) -> String {
-    uri.strip_prefix(bmc.client.origin())
-        .map(str::to_owned)
-        .unwrap_or_else(|| uri.to_owned())
+    bmc.ctx().relative(uri).unwrap_or(uri).to_owned()
 }
 
 /// GET past the breaker: discovery is how a BMC with an open breaker is found to be back.

@@ -74,7 +74,7 @@ async fn get_json(bmc: &BmcEntry, aggregate_uri: &str) -> Option<Value> {
         return None;
     }
     let mut value: Value = serde_json::from_slice(&reply.body).ok()?;
-    localize_body(&mut value, &bmc.ctx);
+    localize_body(&mut value, &bmc.ctx());
     Some(value)
 }
 

@@ -31,7 +31,7 @@ async fn reset_system(bmc: &BmcEntry, system: &str, reset_type: &str) -> (bool, 
             .and_then(|v| {
                 v["Actions"]["#ComputerSystem.Reset"]["target"]
                     .as_str()
-                    .map(|t| t.strip_prefix(bmc.client.origin()).unwrap_or(t).to_owned())
+                    .map(|t| bmc.ctx().relative(t).unwrap_or(t).to_owned())
             })
             .unwrap_or_else(|| {
                 format!(
