@@ -241,6 +241,27 @@ impl Stack {
         }
     }
 
+    /// Polls `path` until it answers 200 with a body `ready` holds of (bounded by `within`).
+    pub async fn until(
+        &self,
+        path: &str,
+        within: Duration,
+        ready: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let start = tokio::time::Instant::now();
+        loop {
+            let (status, body) = self.get(path).await;
+            if status == 200 && ready(&body) {
+                return body;
+            }
+            assert!(
+                start.elapsed() < within,
+                "{path} never got ready within {within:?}: {status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits until `collection` lists `count` members (discovery runs in the background).
     pub async fn wait_for_members(&self, collection: &str, count: usize) -> serde_json::Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

@@ -78,21 +78,6 @@ fn message_id(body: &Value) -> String {
         .to_owned()
 }
 
-async fn until(stack: &Stack, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    let start = std::time::Instant::now();
-    loop {
-        let (status, body, _) = send(stack, Method::GET, path, None).await;
-        if status == 200 && ready(&body) {
-            return body;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{path} never got ready: {status} {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn lists(body: &Value, uri: &str) -> bool {
     body["Members"]
         .as_array()
@@ -183,16 +168,18 @@ async fn sources_are_added_changed_removed_and_kept_without_a_password_in_sight(
     assert_eq!(headers["location"], format!("{SOURCES}/s9").as_str());
     assert_eq!(created["Password"], Value::Null);
     assert_eq!(created["HostName"], extra.url());
-    until(&stack, "/redfish/v1/Systems", |s| {
-        lists(s, "/redfish/v1/Systems/s9-1")
-    })
-    .await;
+    stack
+        .until("/redfish/v1/Systems", Duration::from_secs(10), |s| {
+            lists(s, "/redfish/v1/Systems/s9-1")
+        })
+        .await;
     let (status, _, _) = send(&stack, Method::GET, "/redfish/v1/Systems/s9-1", None).await;
     assert_eq!(status, 200);
-    let source = until(&stack, &format!("{SOURCES}/s9"), |s| {
-        s["Status"]["Health"] == "OK" && s["Status"]["State"] == "Enabled"
-    })
-    .await;
+    let source = stack
+        .until(&format!("{SOURCES}/s9"), Duration::from_secs(10), |s| {
+            s["Status"]["Health"] == "OK" && s["Status"]["State"] == "Enabled"
+        })
+        .await;
     assert!(
         source["Links"]["ResourcesAccessed"]
             .as_array()
@@ -211,10 +198,11 @@ async fn sources_are_added_changed_removed_and_kept_without_a_password_in_sight(
     )
     .await;
     assert_eq!(status, 200);
-    let refused = until(&stack, &format!("{SOURCES}/s9"), |s| {
-        s["Status"]["Health"] == "Critical"
-    })
-    .await;
+    let refused = stack
+        .until(&format!("{SOURCES}/s9"), Duration::from_secs(10), |s| {
+            s["Status"]["Health"] == "Critical"
+        })
+        .await;
     assert!(
         refused["Status"]["Conditions"]
             .to_string()
@@ -232,20 +220,22 @@ async fn sources_are_added_changed_removed_and_kept_without_a_password_in_sight(
     .await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["HostName"], other.url());
-    until(&stack, &format!("{SOURCES}/s9"), |s| {
-        s["Status"]["Health"] == "OK"
-    })
-    .await;
+    stack
+        .until(&format!("{SOURCES}/s9"), Duration::from_secs(10), |s| {
+            s["Status"]["Health"] == "OK"
+        })
+        .await;
     assert!(other.requests().len() > before, "the new address is used");
     let (status, _, _) = send(&stack, Method::GET, "/redfish/v1/Systems/s9-1", None).await;
     assert_eq!(status, 200);
 
     // Kept across a restart, with the password sealed in the state directory.
     stack.restart_services().await;
-    until(&stack, "/redfish/v1/Systems", |s| {
-        lists(s, "/redfish/v1/Systems/s9-1")
-    })
-    .await;
+    stack
+        .until("/redfish/v1/Systems", Duration::from_secs(10), |s| {
+            lists(s, "/redfish/v1/Systems/s9-1")
+        })
+        .await;
     let (status, _, _) = send(&stack, Method::GET, "/redfish/v1/Systems/s9-1", None).await;
     assert_eq!(status, 200, "the sealed password still opens the BMC");
     for entry in std::fs::read_dir(stack.aggregator_state.path()).expect("state") {
@@ -297,10 +287,11 @@ async fn a_source_shows_why_its_bmc_is_degraded_or_down() {
     )];
     let stack = Stack::start(options).await;
     stack.wait_for_members("/redfish/v1/Systems", 2).await;
-    let degraded = until(&stack, &format!("{SOURCES}/s1"), |s| {
-        s["Status"]["Health"] == "Warning"
-    })
-    .await;
+    let degraded = stack
+        .until(&format!("{SOURCES}/s1"), Duration::from_secs(10), |s| {
+            s["Status"]["Health"] == "Warning"
+        })
+        .await;
     assert_eq!(degraded["Status"]["State"], "Enabled");
     let conditions = degraded["Status"]["Conditions"].to_string();
     assert!(
@@ -310,15 +301,17 @@ async fn a_source_shows_why_its_bmc_is_degraded_or_down() {
     stack.sims[1].set_fault(Fault::Down);
     let (status, _, _) = send(&stack, Method::GET, "/redfish/v1/Systems/s2-1", None).await;
     assert_eq!(status, 503);
-    let down = until(&stack, &format!("{SOURCES}/s2"), |s| {
-        s["Status"]["Health"] == "Critical"
-    })
-    .await;
+    let down = stack
+        .until(&format!("{SOURCES}/s2"), Duration::from_secs(10), |s| {
+            s["Status"]["Health"] == "Critical"
+        })
+        .await;
     assert_eq!(down["Status"]["State"], "UnavailableOffline", "{down}");
     stack.sims[1].set_fault(Fault::None);
-    until(&stack, &format!("{SOURCES}/s2"), |s| {
-        s["Status"]["Health"] == "OK"
-    })
-    .await;
+    stack
+        .until(&format!("{SOURCES}/s2"), Duration::from_secs(10), |s| {
+            s["Status"]["Health"] == "OK"
+        })
+        .await;
     stack.teardown().await;
 }

@@ -25,27 +25,6 @@ fn not_found() -> Fault {
     }
 }
 
-/// Polls `path` until `ready` holds of its body (bounded).
-async fn until(
-    stack: &Stack,
-    path: &str,
-    within: Duration,
-    ready: impl Fn(&Value) -> bool,
-) -> Value {
-    let start = Instant::now();
-    loop {
-        let (status, body) = stack.get(path).await;
-        if status == 200 && ready(&body) {
-            return body;
-        }
-        assert!(
-            start.elapsed() < within,
-            "{path} never got ready within {within:?}: {status} {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn lists(body: &Value, uri: &str) -> bool {
     ids(&body["Members"]).iter().any(|m| m == uri)
 }
@@ -86,26 +65,25 @@ async fn a_failing_collection_never_hides_the_rest_of_its_bmc() {
     );
     let (status, _) = stack.get("/redfish/v1/Systems/s1-1").await;
     assert_eq!(status, 200, "a BMC with a broken collection is not down");
-    let chassis = until(&stack, "/redfish/v1/Chassis", Duration::from_secs(5), |c| {
-        lists(c, "/redfish/v1/Chassis/s1-1") && lists(c, "/redfish/v1/Chassis/s2-1")
-    })
-    .await;
+    let chassis = stack
+        .until("/redfish/v1/Chassis", Duration::from_secs(5), |c| {
+            lists(c, "/redfish/v1/Chassis/s1-1") && lists(c, "/redfish/v1/Chassis/s2-1")
+        })
+        .await;
     assert!(!lists(&chassis, "/redfish/v1/Chassis/s3-1"), "never read");
-    let managers = until(
-        &stack,
-        "/redfish/v1/Managers",
-        Duration::from_secs(5),
-        |m| lists(m, "/redfish/v1/Managers/s1-1") && lists(m, "/redfish/v1/Managers/s3-1"),
-    )
-    .await;
+    let managers = stack
+        .until("/redfish/v1/Managers", Duration::from_secs(5), |m| {
+            lists(m, "/redfish/v1/Managers/s1-1") && lists(m, "/redfish/v1/Managers/s3-1")
+        })
+        .await;
     assert!(!lists(&managers, "/redfish/v1/Managers/s2-1"));
-    let firmware = until(
-        &stack,
-        "/redfish/v1/UpdateService/FirmwareInventory",
-        Duration::from_secs(5),
-        |f| ids(&f["Members"]).iter().any(|m| m.contains("/s2-")),
-    )
-    .await;
+    let firmware = stack
+        .until(
+            "/redfish/v1/UpdateService/FirmwareInventory",
+            Duration::from_secs(5),
+            |f| ids(&f["Members"]).iter().any(|m| m.contains("/s2-")),
+        )
+        .await;
     assert!(
         !ids(&firmware["Members"]).iter().any(|m| m.contains("/s1-")),
         "{firmware}"
@@ -118,31 +96,28 @@ async fn a_failing_collection_never_hides_the_rest_of_its_bmc() {
     stack.sims[0].clear_path_faults();
     stack.sims[1].clear_path_faults();
     stack.sims[2].clear_path_faults();
-    until(
-        &stack,
-        "/redfish/v1/UpdateService/FirmwareInventory",
-        Duration::from_secs(8),
-        |f| ids(&f["Members"]).iter().any(|m| m.contains("/s1-")),
-    )
-    .await;
-    until(&stack, "/redfish/v1/Chassis", Duration::from_secs(8), |c| {
-        lists(c, "/redfish/v1/Chassis/s3-1")
-    })
-    .await;
-    until(
-        &stack,
-        "/redfish/v1/Managers",
-        Duration::from_secs(8),
-        |m| lists(m, "/redfish/v1/Managers/s2-1"),
-    )
-    .await;
-    until(
-        &stack,
-        "/redfish/v1/Chassis/Rack1",
-        Duration::from_secs(8),
-        |r| r["Status"]["HealthRollup"] == "OK",
-    )
-    .await;
+    stack
+        .until(
+            "/redfish/v1/UpdateService/FirmwareInventory",
+            Duration::from_secs(8),
+            |f| ids(&f["Members"]).iter().any(|m| m.contains("/s1-")),
+        )
+        .await;
+    stack
+        .until("/redfish/v1/Chassis", Duration::from_secs(8), |c| {
+            lists(c, "/redfish/v1/Chassis/s3-1")
+        })
+        .await;
+    stack
+        .until("/redfish/v1/Managers", Duration::from_secs(8), |m| {
+            lists(m, "/redfish/v1/Managers/s2-1")
+        })
+        .await;
+    stack
+        .until("/redfish/v1/Chassis/Rack1", Duration::from_secs(8), |r| {
+            r["Status"]["HealthRollup"] == "OK"
+        })
+        .await;
     stack.teardown().await;
 }
 
@@ -152,24 +127,20 @@ async fn a_collection_that_starts_failing_keeps_its_last_known_members() {
     options.discovery_interval_secs = 1;
     let stack = Stack::start(options).await;
     stack.wait_for_members("/redfish/v1/Systems", 2).await;
-    until(
-        &stack,
-        "/redfish/v1/Managers",
-        Duration::from_secs(5),
-        |m| lists(m, "/redfish/v1/Managers/s1-1"),
-    )
-    .await;
+    stack
+        .until("/redfish/v1/Managers", Duration::from_secs(5), |m| {
+            lists(m, "/redfish/v1/Managers/s1-1")
+        })
+        .await;
     stack.sims[0]
         .set_path_fault("/redfish/v1/Managers", not_found())
         .expect("path fault");
     // Past a few full passes, the failing BMC is Degraded and its managers are still listed.
-    until(
-        &stack,
-        "/redfish/v1/Chassis/Rack1",
-        Duration::from_secs(5),
-        |r| r["Status"]["HealthRollup"] == "Warning",
-    )
-    .await;
+    stack
+        .until("/redfish/v1/Chassis/Rack1", Duration::from_secs(5), |r| {
+            r["Status"]["HealthRollup"] == "Warning"
+        })
+        .await;
     let (_, managers) = stack.get("/redfish/v1/Managers").await;
     assert!(lists(&managers, "/redfish/v1/Managers/s1-1"), "{managers}");
     let (_, systems) = stack.get("/redfish/v1/Systems").await;
