@@ -348,7 +348,9 @@ admin POST /redfish/v1/CertificateService/Actions/CertificateService.ReplaceCert
 [ "$STATUS" = 200 ] || fail "ReplaceCertificate: $STATUS $BODY"
 new_cert_served() { curl -sf --cacert "$CA/ca.crt" --max-time 5 -o /dev/null "$BASE/redfish/v1"; }
 wait_until 30 "Apache serving the replaced certificate (signed by the test CA)" new_cert_served
-docker logs "$(dc ps -q apache)" 2>&1 | grep -q "changed; graceful restart" \
+# Read whole first: with pipefail, grep -q closing the pipe early would fail docker logs (SIGPIPE).
+apache_log="$(docker logs "$(dc ps -q apache)" 2>&1)"
+grep -q "changed; graceful restart" <<< "$apache_log" \
   || fail "the Apache container should log its graceful restart for the new certificate"
 req GET "$CERTS/HTTPS" "" --cacert "$CA/ca.crt" -u "admin:$ADMIN_PW"
 [ "$STATUS" = 200 ] && [ "$(json 'd["Issuer"]["CommonName"]')" = "e2e test CA" ] \
