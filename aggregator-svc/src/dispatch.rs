@@ -15,6 +15,12 @@ use serde_json::Value;
 use std::sync::Arc;
 
 pub async fn dispatch(state: &Arc<AppState>, exchange: &Exchange) -> Result<Reply, AggError> {
+    // The frontend refuses such paths already; this service never forwards one either.
+    if redfish::safe_path::check(&exchange.path).is_err() {
+        return Err(AggError::BadRequest {
+            message: redfish::messages::Message::invalid_uri(&exchange.path),
+        });
+    }
     let target = classify(&exchange.path);
     match &target {
         Target::Collection { collection } => {

@@ -83,6 +83,14 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
     if state.shutting_down.load(Ordering::Relaxed) {
         return Err(FrontendError::ShuttingDown);
     }
+    // Before anything reads the path: a dot segment or an encoded separator would be authorised
+    // as one resource and served by a BMC as another.
+    if let Err(why) = redfish::safe_path::check(&request.path) {
+        tracing::warn!(refused = ?why, "request path refused");
+        return Err(FrontendError::bad_request(
+            redfish::messages::Message::invalid_uri(&request.path),
+        ));
+    }
     if request
         .header("odata-version")
         .is_some_and(|v| v.trim() != redfish::odata::ODATA_VERSION_VALUE)

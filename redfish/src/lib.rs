@@ -21,6 +21,7 @@ pub mod odata;
 pub mod path;
 pub mod query;
 pub mod rewrite;
+pub mod safe_path;
 pub mod schemas;
 pub mod self_origin;
 pub mod time;

@@ -244,6 +244,11 @@ impl Message {
     pub fn resource_in_use() -> Self {
         Self::of("ResourceInUse", &[])
     }
+    /// `uri` as sent, shortened to what a client needs to recognise it.
+    pub fn invalid_uri(uri: &str) -> Self {
+        let shown: String = uri.chars().take(200).collect();
+        Self::of("InvalidURI", &[&shown])
+    }
     pub fn resource_cannot_be_deleted() -> Self {
         Self::of("ResourceCannotBeDeleted", &[])
     }
