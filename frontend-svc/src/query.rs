@@ -29,6 +29,8 @@ const CONCURRENCY: usize = 16;
 /// `*($levels=3)` on a large rack, while a `$filter` over the Systems of a 4,000-server
 /// aggregate still reads every member.
 const MAX_SUBREQUESTS: usize = 10_000;
+/// Pages of one BMC collection read to apply `$filter`, `$top` or `$skip` to all of it.
+const MAX_PAGES: usize = 1_000;
 
 /// Splits the query off a request: `None` when there is nothing to apply (the hot path: no body
 /// is ever parsed), else the request to serve the base resource with, what to apply to it, and
@@ -189,6 +191,30 @@ impl<'a> Fetcher<'a> {
         .boxed()
     }
 
+    /// `members` followed by those of every further page the collection links (`nextLink`),
+    /// fetched as the caller; a page that cannot be read, or that was seen already, ends it.
+    async fn remaining_pages(
+        &self,
+        mut members: Vec<Value>,
+        mut next: Option<String>,
+    ) -> Vec<Value> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(uri) = next.take() {
+            if !seen.insert(uri.clone()) || seen.len() > MAX_PAGES {
+                tracing::warn!(%uri, "paging stopped: a page seen twice or too many pages");
+                break;
+            }
+            let Some(page) = self.body(&uri).await else {
+                break;
+            };
+            if let Some(more) = page["Members"].as_array() {
+                members.extend(more.iter().cloned());
+            }
+            next = page["Members@odata.nextLink"].as_str().map(str::to_owned);
+        }
+        members
+    }
+
     /// The members matching `expr`, in collection order. A member that cannot be read cannot be
     /// shown to match.
     async fn filter(&'a self, members: Vec<Value>, expr: &filter::Expr) -> Vec<Value> {
@@ -236,6 +262,12 @@ pub async fn apply<'a>(
         };
     }
     if let Some(mut members) = members {
+        if query.filter.is_some() || query.top.is_some() || query.skip.is_some() {
+            // A BMC that pages the collection itself: filter and page over all of it, so
+            // `$skip`, `$top` and the count mean the whole collection, not its first page.
+            let next = body["Members@odata.nextLink"].as_str().map(str::to_owned);
+            members = fetcher.remaining_pages(members, next).await;
+        }
         if let Some(expr) = &query.filter {
             members = fetcher.filter(members, expr).await;
         }

@@ -336,3 +336,47 @@ async fn malformed_and_unknown_parameters_are_refused() {
     );
     stack.teardown().await;
 }
+
+#[tokio::test]
+async fn top_skip_and_filter_cover_every_page_of_a_collection_the_bmc_pages_itself() {
+    // bmc-sim's system log: 120 entries, paged by 50 by the BMC.
+    let stack = rack(1).await;
+    let log = "/redfish/v1/Systems/s1-1/LogServices/Log1/Entries";
+    let (status, first) = stack.get(log).await;
+    assert_eq!(status, 200);
+    assert_eq!(first["Members"].as_array().map(Vec::len), Some(50));
+    let next = first["Members@odata.nextLink"]
+        .as_str()
+        .expect("the BMC pages")
+        .to_owned();
+    // The BMC's own next link, followed through the aggregate, goes on from entry 51 of 120
+    // (to the end: the aggregate pages `$skip` over the whole collection).
+    let (_, rest) = stack.get(&next).await;
+    let ids = member_ids(&rest);
+    assert_eq!(rest["Members@odata.count"], 120);
+    assert_eq!(ids.len(), 70);
+    assert!(ids[0].ends_with("/Entries/51"), "{:?}", &ids[..3]);
+    assert!(ids[69].ends_with("/Entries/120"));
+    assert!(rest.get("Members@odata.nextLink").is_none());
+    let (_, page) = stack.get(&format!("{log}?$skip=50&$top=50")).await;
+    assert_eq!(member_ids(&page).len(), 50);
+    assert_eq!(
+        page["Members@odata.nextLink"],
+        format!("{log}?$skip=100&$top=50"),
+        "our own next link"
+    );
+    let (_, top) = stack.get(&format!("{log}?$top=5")).await;
+    assert_eq!(
+        top["Members@odata.count"], 120,
+        "the whole collection's count"
+    );
+    assert_eq!(member_ids(&top).len(), 5);
+    let (_, tail) = stack.get(&format!("{log}?$skip=110")).await;
+    let tail_ids = member_ids(&tail);
+    assert_eq!(tail_ids.len(), 10);
+    assert!(tail_ids[0].ends_with("/Entries/111"), "{tail_ids:?}");
+    // $filter sees entries beyond the first page.
+    let (_, found) = stack.get(&format!("{log}?$filter=Id%20eq%20'117'")).await;
+    assert_eq!(member_ids(&found), [format!("{log}/117")]);
+    stack.teardown().await;
+}
