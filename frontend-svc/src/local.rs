@@ -91,6 +91,24 @@ impl Route {
         principal: &Principal,
     ) -> Result<Response, FrontendError> {
         let read = request.method == Method::GET || request.method == Method::HEAD;
+        let mut response = self.serve_method(state, request, principal, read).await?;
+        // DSP0266: a GET or HEAD names the methods the resource allows.
+        if read
+            && !response.headers.contains_key(http::header::ALLOW)
+            && let Ok(allow) = http::HeaderValue::from_str(self.allow(state))
+        {
+            response.headers.insert(http::header::ALLOW, allow);
+        }
+        Ok(response)
+    }
+
+    async fn serve_method(
+        &self,
+        state: &AppState,
+        request: &Request,
+        principal: &Principal,
+        read: bool,
+    ) -> Result<Response, FrontendError> {
         match (self, &request.method) {
             (Route::AccountService, _) if read => Ok(account_service::get(state)),
             (Route::AccountService, &Method::PATCH) => account_service::patch(state, request).await,

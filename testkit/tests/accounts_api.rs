@@ -708,6 +708,9 @@ async fn etags_if_match_and_allowed_methods() {
             "{method} {path}"
         );
         assert_eq!(r.header("allow"), Some(allow), "{method} {path}");
+        // DSP0266: GET names them too.
+        let r = admin(&stack, Method::GET, path, None).await;
+        assert_eq!(r.header("allow"), Some(allow), "GET {path}");
     }
     let r = admin(
         &stack,
