@@ -7,7 +7,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+mod aggregates;
 mod rack;
+pub use aggregates::{Removal, StoredAggregate};
 pub use rack::{LogRow, NewLogEntry};
 
 /// Ordered migrations; `PRAGMA user_version` records how many have run.
@@ -46,6 +48,18 @@ const MIGRATIONS: &[&str] = &[
         id TEXT PRIMARY KEY,
         seq INTEGER NOT NULL,
         body TEXT NOT NULL
+     );",
+    // 3: custom Aggregates of the AggregationService (the built-in Rack aggregate is computed).
+    // AUTOINCREMENT: an Id is never reused after a DELETE, so an old URI never names a new group.
+    "CREATE TABLE aggregates (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT
+     );
+     CREATE TABLE aggregate_elements (
+        aggregate INTEGER NOT NULL,
+        odata_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (aggregate, odata_id)
      );",
 ];
 
