@@ -15,6 +15,9 @@ pub enum AggError {
     NotFound { path: String },
     #[error("method not allowed on {path}")]
     MethodNotAllowed { path: String, allow: &'static str },
+    /// DELETE of a resource that exists but is never deleted (the built-in Rack aggregate).
+    #[error("{path} cannot be deleted")]
+    CannotDelete { path: String, allow: &'static str },
     #[error("bad request: {message:?}")]
     BadRequest { message: Message },
     #[error("conflict: {message:?}")]
@@ -62,6 +65,14 @@ impl AggError {
             AggError::MethodNotAllowed { allow, .. } => Presentation {
                 allow: Some(allow),
                 ..p(405, Message::operation_not_allowed(), Code::Unimplemented)
+            },
+            AggError::CannotDelete { allow, .. } => Presentation {
+                allow: Some(allow),
+                ..p(
+                    405,
+                    Message::resource_cannot_be_deleted(),
+                    Code::Unimplemented,
+                )
             },
             AggError::BadRequest { message } => p(400, message.clone(), Code::InvalidArgument),
             AggError::Conflict { message } => p(409, message.clone(), Code::AlreadyExists),
@@ -156,6 +167,15 @@ mod tests {
                 },
                 405,
                 "OperationNotAllowed",
+                Code::Unimplemented,
+            ),
+            (
+                AggError::CannotDelete {
+                    path: "/x".into(),
+                    allow: "GET",
+                },
+                405,
+                "ResourceCannotBeDeleted",
                 Code::Unimplemented,
             ),
             (

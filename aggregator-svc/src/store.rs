@@ -7,8 +7,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+mod aggregates;
 mod rack;
 mod sources;
+pub use aggregates::{Removal, StoredAggregate};
 pub use rack::{LogRow, NewLogEntry};
 pub use sources::StoredSource;
 
@@ -59,6 +61,18 @@ const MIGRATIONS: &[&str] = &[
         sealed_password BLOB NOT NULL,
         verify_tls INTEGER NOT NULL,
         pdu_socket TEXT
+     );",
+    // 4: custom Aggregates of the AggregationService (the built-in Rack aggregate is computed).
+    // AUTOINCREMENT: an Id is never reused after a DELETE, so an old URI never names a new group.
+    "CREATE TABLE aggregates (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT
+     );
+     CREATE TABLE aggregate_elements (
+        aggregate INTEGER NOT NULL,
+        odata_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (aggregate, odata_id)
      );",
 ];
 

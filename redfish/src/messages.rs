@@ -211,6 +211,12 @@ impl Message {
             &[value, parameter, action],
         )
     }
+    pub fn action_parameter_value_out_of_range(value: &str, parameter: &str, action: &str) -> Self {
+        Self::of(
+            "ActionParameterValueOutOfRange",
+            &[value, parameter, action],
+        )
+    }
     pub fn action_parameter_value_error(parameter: &str, action: &str) -> Self {
         Self::of("ActionParameterValueError", &[parameter, action])
     }

@@ -84,16 +84,19 @@ impl<'a> ActionBody<'a> {
     /// clients send it), trailing slash ignored.
     pub fn required_link(&self, name: &str) -> Result<String, AggError> {
         let value = self.map.get(name).ok_or_else(|| self.missing(name))?;
-        let uri = match value {
-            Value::Object(o) => o.get("@odata.id").and_then(Value::as_str),
-            Value::String(s) => Some(s.as_str()),
-            _ => None,
+        link_uri(value).ok_or_else(|| self.type_error(name, value))
+    }
+
+    /// A required array of links, each read as [`ActionBody::required_link`] reads one.
+    pub fn required_links(&self, name: &str) -> Result<Vec<String>, AggError> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => Err(self.missing(name)),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| link_uri(v).ok_or_else(|| self.type_error(name, v)))
+                .collect(),
+            Some(other) => Err(self.type_error(name, other)),
         }
-        .ok_or_else(|| self.type_error(name, value))?;
-        Ok(match uri.strip_suffix('/') {
-            Some(u) if !u.is_empty() => u.to_owned(),
-            _ => uri.to_owned(),
-        })
     }
 
     /// An optional string parameter that must be one of `allowed`.
@@ -128,6 +131,19 @@ impl<'a> ActionBody<'a> {
     }
 }
 
+/// The URI of a link (`{"@odata.id": uri}`, or a bare URI string), trailing slash ignored.
+pub fn link_uri(value: &Value) -> Option<String> {
+    let uri = match value {
+        Value::Object(o) => o.get("@odata.id").and_then(Value::as_str),
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
+    }?;
+    Some(match uri.strip_suffix('/') {
+        Some(u) if !u.is_empty() => u.to_owned(),
+        _ => uri.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,9 +157,17 @@ mod tests {
 
     #[test]
     fn parameters_are_typed_and_problems_named() {
-        let body =
-            br#"{"A":"x","N":3,"L":{"@odata.id":"/redfish/v1/X/"},"S":["a","b"],"@Redfish.Op":1}"#;
-        let b = ActionBody::parse(body, "Act", &["A", "N", "L", "S", "Z"]).expect("parsed");
+        let body = br#"{"A":"x","N":3,"L":{"@odata.id":"/redfish/v1/X/"},"S":["a","b"],
+            "E":[{"@odata.id":"/redfish/v1/Y/"},"/redfish/v1/Z"],"F":[{"x":1}],"@Redfish.Op":1}"#;
+        let b =
+            ActionBody::parse(body, "Act", &["A", "N", "L", "S", "E", "F", "Z"]).expect("parsed");
+        assert_eq!(
+            b.required_links("E").expect("E"),
+            ["/redfish/v1/Y", "/redfish/v1/Z"]
+        );
+        assert_eq!(key(b.required_links("F")), "ActionParameterValueTypeError");
+        assert_eq!(key(b.required_links("L")), "ActionParameterValueTypeError");
+        assert_eq!(key(b.required_links("Z")), "ActionParameterMissing");
         assert_eq!(b.required_string("A").expect("A"), "x");
         assert_eq!(b.integer("N").expect("N"), Some(3));
         assert_eq!(b.required_link("L").expect("L"), "/redfish/v1/X");

@@ -20,6 +20,7 @@ use serde_json::{Map, Value, json};
 pub const ROOT: &str = "/redfish/v1/AggregationService";
 const SOURCES: &str = "/redfish/v1/AggregationService/AggregationSources";
 const METHODS: &str = "/redfish/v1/AggregationService/ConnectionMethods";
+const AGGREGATES: &str = "/redfish/v1/AggregationService/Aggregates";
 const REDFISH_METHOD: &str = "/redfish/v1/AggregationService/ConnectionMethods/Redfish";
 const READ: &str = "GET, HEAD";
 const COLLECTION_ALLOW: &str = "GET, HEAD, POST";
@@ -107,6 +108,7 @@ fn service_body(ctx: &Ctx<'_>) -> Value {
         "Status": {"State": "Enabled", "Health": "OK", "HealthRollup": ctx.bmc_rollup()},
         "AggregationSources": link(SOURCES),
         "ConnectionMethods": link(METHODS),
+        "Aggregates": link(AGGREGATES),
     })
 }
 

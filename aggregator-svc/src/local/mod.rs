@@ -2,10 +2,11 @@
 //! the service singletons that parent merged collections ([`services`]), the rack's chassis
 //! ([`chassis`], [`power`]), the switch and host chassis' sensors and the switch reset
 //! ([`parts`]), the rack manager ([`manager`], [`logs`]), local tasks ([`tasks`]) and the PDU
-//! reseat action ([`pdu`]), the CertificateService ([`certificates`]). Handlers are thin: the
-//! state they read is in [`crate::rack`].
+//! reseat action ([`pdu`]), the CertificateService ([`certificates`]), the AggregationService's
+//! Aggregates ([`aggregates`]). Handlers are thin: the state they read is in [`crate::rack`].
 
 pub mod action;
+mod aggregates;
 mod aggregation;
 mod certificates;
 mod chassis;
@@ -102,6 +103,7 @@ pub async fn serve(state: &Arc<AppState>, exchange: &Exchange) -> Result<Reply, 
             manager::serve(&ctx, rest).await
         }
         ["CertificateService", rest @ ..] => certificates::serve(&ctx, rest).await,
+        ["AggregationService", "Aggregates", rest @ ..] => aggregates::serve(&ctx, rest).await,
         ["AggregationService", rest @ ..] => aggregation::serve(&ctx, rest).await,
         ["TaskService", "Tasks", id] => tasks::serve_task(&ctx, id),
         ["TaskService", "TaskMonitors", id] => tasks::serve_monitor(&ctx, id),

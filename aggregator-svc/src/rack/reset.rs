@@ -1,5 +1,6 @@
-//! `#Chassis.Reset` on the rack: ComputerSystem.Reset with the same ResetType on every aggregated
-//! server in parallel, as one local Task with a message per server.
+//! ComputerSystem actions fanned out to many servers as one local Task with a message per server:
+//! the rack's `#Chassis.Reset` (ComputerSystem.Reset on every aggregated server) and the
+//! Aggregates' Reset and SetDefaultBootOrder (on their element systems), in batches.
 
 use crate::error::AggError;
 use crate::inventory::{BmcEntry, Inventory};
@@ -8,80 +9,201 @@ use crate::rack::tasks::{Outcome, finish_body, push_message};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
 use redfish::events::EventMessage;
+use redfish::messages::Message;
 use redfish::path::{bmc_path, classify};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// ResetTypes the rack accepts (what the OCP Rack Manager profile asks for).
 pub const RACK_RESET_TYPES: &[&str] = &["ForceRestart"];
 
-/// One server's result: a Task message.
-async fn reset_system(bmc: &BmcEntry, system: &str, reset_type: &str) -> (bool, Value) {
+/// Every `Resource.ResetType`: what an aggregate's Reset passes on. A BMC refuses what its system
+/// cannot do, and that refusal is the server's message in the task.
+pub const RESET_TYPES: &[&str] = &[
+    "On",
+    "ForceOff",
+    "GracefulShutdown",
+    "GracefulRestart",
+    "ForceRestart",
+    "Nmi",
+    "ForceOn",
+    "PushPowerButton",
+    "PowerCycle",
+    "Suspend",
+    "Pause",
+    "Resume",
+    "FullPowerCycle",
+];
+
+/// Servers acted on at once when the client sets no batch size: enough to reset a rack in a few
+/// rounds, few enough not to flood the management network (or a PDU) with power-on surges.
+pub const DEFAULT_BATCH: usize = 16;
+
+/// The ComputerSystem action sent to every server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SystemAction {
+    Reset(String),
+    SetDefaultBootOrder,
+}
+
+impl SystemAction {
+    fn name(&self) -> &'static str {
+        match self {
+            SystemAction::Reset(_) => "ComputerSystem.Reset",
+            SystemAction::SetDefaultBootOrder => "ComputerSystem.SetDefaultBootOrder",
+        }
+    }
+
+    fn body(&self) -> Bytes {
+        match self {
+            SystemAction::Reset(t) => Bytes::from(json!({"ResetType": t}).to_string()),
+            SystemAction::SetDefaultBootOrder => Bytes::from_static(b"{}"),
+        }
+    }
+
+    /// What was asked, for task names and messages ("ForceRestart", "SetDefaultBootOrder").
+    pub fn what(&self) -> &str {
+        match self {
+            SystemAction::Reset(t) => t,
+            SystemAction::SetDefaultBootOrder => "SetDefaultBootOrder",
+        }
+    }
+}
+
+/// How many servers at once, and how long to wait between batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    pub batch: usize,
+    /// Zero: a sliding window of `batch` (a slow BMC holds one slot, not a whole batch);
+    /// otherwise each batch finishes, then the delay, then the next batch starts.
+    pub delay: Duration,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace {
+            batch: DEFAULT_BATCH,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+/// One fan-out: the task's name, the resource its log entries are about, who asked, and the
+/// systems (aggregate URIs) to act on.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub name: String,
+    pub origin: String,
+    pub user: String,
+    pub action: SystemAction,
+    pub pace: Pace,
+    pub systems: Vec<String>,
+}
+
+/// Every per-server message names the BMC and the server in `Oem.RedDrum` (a BMC's error comes
+/// from the Base registry, whose messages have no argument naming the resource), so a client maps
+/// results to servers by one property whatever the message.
+fn about(mut message: Value, bmc: Option<&str>, system: &str) -> Value {
+    if let Some(obj) = message.as_object_mut() {
+        let oem = obj.entry("Oem").or_insert_with(|| json!({}));
+        if !oem.is_object() {
+            *oem = json!({});
+        }
+        let mut ours = json!({"OriginOfCondition": {"@odata.id": system}});
+        if let Some(bmc) = bmc {
+            ours["Bmc"] = bmc.into();
+        }
+        oem["RedDrum"] = ours;
+    }
+    message
+}
+
+/// One server's result: success, and its Task message.
+pub async fn run_on_system(
+    inventory: &Inventory,
+    system: &str,
+    action: &SystemAction,
+) -> (bool, Value) {
     let target = classify(system);
-    let Some((_, path)) = bmc_path(&target) else {
-        return (
-            false,
-            redfish::messages::Message::internal_error().extended_info(),
-        );
+    let found = bmc_path(&target).and_then(|(id, path)| Some((inventory.bmc(id)?, path)));
+    let Some((bmc, path)) = found else {
+        // The BMC left the rack since the system was listed.
+        let missing = Message::resource_missing_at_uri(system).extended_info();
+        return (false, about(missing, None, system));
     };
+    let (ok, message) = send_action(&bmc, system, &path, action).await;
+    (ok, about(message, Some(bmc.id.as_str()), system))
+}
+
+async fn send_action(
+    bmc: &BmcEntry,
+    system: &str,
+    path: &str,
+    action: &SystemAction,
+) -> (bool, Value) {
     // The BMC's own action target (vendors differ: trailing slashes, OEM paths).
-    let action = match bmc.client.send(Method::GET, &path, &[], Bytes::new()).await {
+    let target = match bmc.client.send(Method::GET, path, &[], Bytes::new()).await {
         Ok(r) if r.status.is_success() => serde_json::from_slice::<Value>(&r.body)
             .ok()
             .and_then(|v| {
-                v["Actions"]["#ComputerSystem.Reset"]["target"]
+                v["Actions"][format!("#{}", action.name())]["target"]
                     .as_str()
                     .map(|t| bmc.ctx().relative(t).unwrap_or(t).to_owned())
             })
-            .unwrap_or_else(|| {
-                format!(
-                    "{}/Actions/ComputerSystem.Reset",
-                    path.trim_end_matches('/')
-                )
-            }),
-        Ok(r) => return (false, http_failure(bmc, r.status.as_u16(), system)),
+            .unwrap_or_else(|| format!("{}/Actions/{}", path.trim_end_matches('/'), action.name())),
+        Ok(r) => return (false, bmc_error(bmc, r.status.as_u16(), &r.body, system)),
         Err(e) => return (false, e.presentation().message.extended_info()),
     };
-    let body = Bytes::from(json!({"ResetType": reset_type}).to_string());
     let headers = [(
         HeaderName::from_static("content-type"),
         HeaderValue::from_static("application/json"),
     )];
-    match bmc.client.send(Method::POST, &action, &headers, body).await {
+    match bmc
+        .client
+        .send(Method::POST, &target, &headers, action.body())
+        .await
+    {
         Ok(r) if r.status.is_success() => (
             true,
-            EventMessage::resource_state_changed(system, &format!("{reset_type} requested"))
+            EventMessage::resource_state_changed(system, &format!("{} requested", action.what()))
                 .to_message_json(),
         ),
-        Ok(r) => (false, http_failure(bmc, r.status.as_u16(), system)),
+        Ok(r) => (false, bmc_error(bmc, r.status.as_u16(), &r.body, system)),
         Err(e) => (false, e.presentation().message.extended_info()),
     }
 }
 
-fn http_failure(bmc: &BmcEntry, status: u16, system: &str) -> Value {
-    EventMessage::resource_errors_detected(
-        system,
-        &format!("the BMC {} answered HTTP {status}", bmc.id),
-    )
-    .to_message_json()
+/// The BMC's own error: its first `@Message.ExtendedInfo` entry (localized, as a forwarded reply
+/// would be), or, when it sent none, which status it answered.
+fn bmc_error(bmc: &BmcEntry, status: u16, body: &[u8], system: &str) -> Value {
+    let own = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["@Message.ExtendedInfo"].get(0).cloned())
+        .filter(|m| m["MessageId"].is_string());
+    match own {
+        Some(mut message) => {
+            redfish::rewrite::localize_body(&mut message, &bmc.ctx());
+            message
+        }
+        None => EventMessage::resource_errors_detected(
+            system,
+            &format!("the BMC {} answered HTTP {status}", bmc.id),
+        )
+        .to_message_json(),
+    }
 }
 
-/// Every aggregated server: (BMC, system URI).
-fn servers(inventory: &Inventory) -> Vec<(Arc<BmcEntry>, String)> {
+/// Every aggregated server's system URI.
+fn servers(inventory: &Inventory) -> Vec<String> {
     inventory
         .bmcs()
-        .into_iter()
-        .flat_map(|bmc| {
-            inventory
-                .members_of(bmc.id.as_str(), "Systems")
-                .into_iter()
-                .map(move |s| (bmc.clone(), s))
-                .collect::<Vec<_>>()
-        })
+        .iter()
+        .flat_map(|bmc| inventory.members_of(bmc.id.as_str(), "Systems"))
         .collect()
 }
 
-/// Creates the task and returns its id; the fan-out runs on `tracker`.
+/// The rack's `#Chassis.Reset`: `reset_type` on every aggregated server. Returns the task id.
 pub async fn start(
     inventory: Arc<Inventory>,
     rack: Arc<Rack>,
@@ -89,55 +211,43 @@ pub async fn start(
     reset_type: &str,
     user: &str,
 ) -> Result<String, AggError> {
-    let settings = rack.settings();
-    let keep = settings.manager.max_tasks;
-    let rack_uri = super::chassis_uri(&settings.rack.id);
-    let id = rack
-        .tasks
-        .create(&format!("Rack {reset_type}"), keep)
-        .await?;
+    let job = Job {
+        name: format!("Rack {reset_type}"),
+        origin: super::chassis_uri(&rack.settings().rack.id),
+        user: user.to_owned(),
+        action: SystemAction::Reset(reset_type.to_owned()),
+        pace: Pace::default(),
+        systems: servers(&inventory),
+    };
+    start_job(inventory, rack, tracker, job).await
+}
+
+/// Creates the task and returns its id; the fan-out runs on `tracker`.
+pub async fn start_job(
+    inventory: Arc<Inventory>,
+    rack: Arc<Rack>,
+    tracker: &tokio_util::task::TaskTracker,
+    job: Job,
+) -> Result<String, AggError> {
+    let keep = rack.settings().manager.max_tasks;
+    let id = rack.tasks.create(&job.name, keep).await?;
     rack.register_members(&inventory);
     rack.log
         .record(
             EventMessage::resource_state_changed(
-                &rack_uri,
-                &format!("{reset_type} requested by {user} (task {id})"),
+                &job.origin,
+                &format!(
+                    "{} requested by {} (task {id})",
+                    job.action.what(),
+                    job.user
+                ),
             ),
-            Some(rack_uri.clone()),
+            Some(job.origin.clone()),
         )
         .await;
-    let reset_type = reset_type.to_owned();
     let task_id = id.clone();
     tracker.spawn(async move {
-        let targets = servers(&inventory);
-        let total = targets.len();
-        let mut set = tokio::task::JoinSet::new();
-        for (bmc, system) in targets {
-            let reset_type = reset_type.clone();
-            set.spawn(async move { reset_system(&bmc, &system, &reset_type).await });
-        }
-        let (mut done, mut failed) = (0usize, 0usize);
-        while let Some(joined) = set.join_next().await {
-            let (ok, message) = match joined {
-                Ok(result) => result,
-                Err(e) => {
-                    tracing::warn!(error = %e, "a server reset did not finish");
-                    (
-                        false,
-                        redfish::messages::Message::internal_error().extended_info(),
-                    )
-                }
-            };
-            done += 1;
-            failed += usize::from(!ok);
-            let percent = done * 100 / total.max(1);
-            rack.tasks
-                .update(&task_id, keep, |body| {
-                    push_message(body, message);
-                    body["PercentComplete"] = percent.into();
-                })
-                .await;
-        }
+        let (total, failed) = fan_out(&inventory, &rack, &task_id, keep, &job).await;
         let outcome = match failed {
             0 => Outcome::Ok,
             f if f == total => Outcome::Failed,
@@ -154,7 +264,99 @@ pub async fn start(
                 push_message(body, summary.to_message_json());
             })
             .await;
-        rack.log.record(summary, Some(rack_uri)).await;
+        rack.log.record(summary, Some(job.origin)).await;
     });
     Ok(id)
+}
+
+/// Runs the job's action on every system at the job's pace, adding each result to the task as it
+/// comes; returns (systems, failures).
+async fn fan_out(
+    inventory: &Arc<Inventory>,
+    rack: &Rack,
+    task_id: &str,
+    keep: u32,
+    job: &Job,
+) -> (usize, usize) {
+    let total = job.systems.len();
+    let batch = job.pace.batch.max(1);
+    let mut queue = job.systems.iter().cloned().peekable();
+    let mut set = tokio::task::JoinSet::new();
+    let (mut done, mut failed) = (0usize, 0usize);
+    loop {
+        if job.pace.delay.is_zero() {
+            while set.len() < batch {
+                let Some(system) = queue.next() else { break };
+                spawn_one(&mut set, inventory, system, &job.action);
+            }
+        } else if set.is_empty() && queue.peek().is_some() {
+            if done > 0 {
+                tokio::time::sleep(job.pace.delay).await;
+            }
+            for system in queue.by_ref().take(batch) {
+                spawn_one(&mut set, inventory, system, &job.action);
+            }
+        }
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
+        let (ok, message) = joined.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "a server action did not finish");
+            (false, Message::internal_error().extended_info())
+        });
+        done += 1;
+        failed += usize::from(!ok);
+        let percent = done * 100 / total.max(1);
+        rack.tasks
+            .update(task_id, keep, |body| {
+                push_message(body, message);
+                body["PercentComplete"] = percent.into();
+            })
+            .await;
+    }
+    (total, failed)
+}
+
+fn spawn_one(
+    set: &mut tokio::task::JoinSet<(bool, Value)>,
+    inventory: &Arc<Inventory>,
+    system: String,
+    action: &SystemAction,
+) {
+    let (inventory, action) = (inventory.clone(), action.clone());
+    set.spawn(async move { run_on_system(&inventory, &system, &action).await });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_server_message_names_its_server_and_bmc_over_any_oem() {
+        let m = about(
+            json!({"MessageId": "Base.1.0.InternalError", "Oem": "odd"}),
+            Some("s2"),
+            "/redfish/v1/Systems/s2-1",
+        );
+        assert_eq!(m["Oem"]["RedDrum"]["Bmc"], "s2");
+        assert_eq!(
+            m["Oem"]["RedDrum"]["OriginOfCondition"]["@odata.id"],
+            "/redfish/v1/Systems/s2-1"
+        );
+        let gone = about(json!({"MessageId": "x"}), None, "/redfish/v1/Systems/s9-1");
+        assert!(gone["Oem"]["RedDrum"].get("Bmc").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_system_of_a_bmc_no_longer_configured_fails_without_a_request() {
+        let inventory = Inventory::new(Vec::new());
+        let (ok, m) = run_on_system(
+            &inventory,
+            "/redfish/v1/Systems/s9-1",
+            &SystemAction::SetDefaultBootOrder,
+        )
+        .await;
+        assert!(!ok);
+        assert_eq!(m["MessageId"], "Base.1.22.ResourceMissingAtURI");
+    }
 }

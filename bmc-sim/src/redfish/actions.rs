@@ -135,6 +135,7 @@ pub(crate) fn post(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, parent: &str) -
     let profile = st.store.layout().profile;
     match name {
         "ComputerSystem.Reset" => power::system_reset(bmc, st, req, parent),
+        "ComputerSystem.SetDefaultBootOrder" => power::set_default_boot_order(bmc, st, req, parent),
         "Manager.Reset" => {
             let p = params(req, name, &["ResetType"])?;
             let kind = one_of(&p, name, "ResetType", &MANAGER_RESET_TYPES)?;

@@ -1,4 +1,5 @@
-//! State-changing actions: system reset (power state, pending BIOS), virtual media, test events.
+//! State-changing actions: system reset (power state, pending BIOS), the default boot order,
+//! virtual media, test events.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use super::error::ApiError;
 use super::events::{self, EventSpec};
 use super::router::{HResult, Req};
 use crate::bmc::{Bmc, BmcState};
-use crate::tree::system::SYSTEM_RESET_TYPES;
+use crate::tree::system::{DEFAULT_BOOT_ORDER, SYSTEM_RESET_TYPES};
 
 const RESET: &str = "ComputerSystem.Reset";
 
@@ -49,6 +50,28 @@ pub(crate) fn system_reset(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, sys: &s
     } else if before != after {
         emit_power(bmc, st, sys, &after);
     }
+    Ok(done(st.store.layout().profile))
+}
+
+/// `#ComputerSystem.SetDefaultBootOrder`: `Boot.BootOrder` back to the firmware's order, with a
+/// ResourceChanged event (the change is visible in the system and in the request log).
+pub(crate) fn set_default_boot_order(
+    bmc: &Arc<Bmc>,
+    st: &mut BmcState,
+    req: &Req,
+    sys: &str,
+) -> HResult {
+    params(req, "ComputerSystem.SetDefaultBootOrder", &[])?;
+    st.store
+        .modify(sys, |s| s["Boot"]["BootOrder"] = json!(DEFAULT_BOOT_ORDER));
+    tracing::info!(bmc = %bmc.id, system = sys, "default boot order restored");
+    let spec = EventSpec::ok(
+        "ResourceEvent.1.4.ResourceChanged",
+        "One or more resource properties have changed.",
+        &[],
+        sys,
+    );
+    events::emit(bmc, st, spec);
     Ok(done(st.store.layout().profile))
 }
 

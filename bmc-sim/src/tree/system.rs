@@ -18,6 +18,9 @@ pub(crate) const SYSTEM_RESET_TYPES: [&str; 7] = [
     "Nmi",
 ];
 
+/// The boot order the firmware ships with, restored by `#ComputerSystem.SetDefaultBootOrder`.
+pub(crate) const DEFAULT_BOOT_ORDER: [&str; 3] = ["Boot0001", "Boot0002", "Boot0003"];
+
 const BOOT_TARGETS: [&str; 7] = ["None", "Pxe", "Cd", "Usb", "Hdd", "BiosSetup", "UefiShell"];
 
 pub(super) fn build(b: &mut TreeBuilder) {
@@ -54,7 +57,7 @@ pub(super) fn build(b: &mut TreeBuilder) {
             "BootSourceOverrideTarget@Redfish.AllowableValues": BOOT_TARGETS,
             "BootSourceOverrideMode": "UEFI",
             "BootSourceOverrideMode@Redfish.AllowableValues": ["Legacy", "UEFI"],
-            "BootOrder": ["Boot0001", "Boot0002", "Boot0003"],
+            "BootOrder": DEFAULT_BOOT_ORDER,
         },
         "ProcessorSummary": {
             "Count": 2,
@@ -78,7 +81,10 @@ pub(super) fn build(b: &mut TreeBuilder) {
                 "target": format!("{sys}/Actions/ComputerSystem.Reset"),
                 "ResetType@Redfish.AllowableValues": SYSTEM_RESET_TYPES,
                 "@Redfish.ActionInfo": format!("{sys}/ResetActionInfo"),
-            }
+            },
+            "#ComputerSystem.SetDefaultBootOrder": {
+                "target": format!("{sys}/Actions/ComputerSystem.SetDefaultBootOrder"),
+            },
         },
     });
     if l.vmedia_under_system {
