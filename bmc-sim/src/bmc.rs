@@ -11,7 +11,7 @@ use tokio_util::task::TaskTracker;
 use crate::fault_table::{Applied, FaultTable};
 use crate::record::Recorder;
 use crate::store::{Store, Template};
-use crate::{Fault, Profile};
+use crate::{Fault, Profile, Quirks};
 
 /// A logged-in Redfish session.
 #[derive(Debug, Clone)]
@@ -41,6 +41,9 @@ pub(crate) struct BmcState {
     pub(crate) sessions: HashMap<String, Session>,
     /// Counter for generated ids (sessions, accounts, tasks, events...).
     pub(crate) next_id: u64,
+    /// Number of system resets so far; a delayed reset (`async_power_secs`) applies only if it is
+    /// still the latest.
+    pub(crate) power_ticket: u64,
 }
 
 impl BmcState {
@@ -59,6 +62,7 @@ impl BmcState {
             sub_headers: HashMap::new(),
             sessions: HashMap::new(),
             next_id: 1,
+            power_ticket: 0,
         }
     }
 
@@ -78,6 +82,12 @@ pub(crate) struct Bmc {
     pub(crate) addr: SocketAddr,
     /// `http(s)://host:port`, no trailing slash.
     pub(crate) base_url: String,
+    /// What absolute URLs in responses start with: `base_url`, or the `advertised_host` quirk's
+    /// `http(s)://advertised:port`.
+    pub(crate) self_base: String,
+    /// The quirks it was started with; those that act while serving (`session_service_500`,
+    /// `async_power_secs`) are read from here, the others shaped its tree.
+    pub(crate) quirks: Quirks,
     pub(crate) admin: String,
     state: Mutex<BmcState>,
     faults: Mutex<FaultTable>,
@@ -98,6 +108,7 @@ impl Bmc {
         profile: Profile,
         addr: SocketAddr,
         base_url: String,
+        quirks: Quirks,
         admin: String,
         state: BmcState,
         faults: FaultTable,
@@ -105,11 +116,17 @@ impl Bmc {
     ) -> Bmc {
         let (down, _) = watch::channel(faults.is_down());
         let fault_changes = watch::channel(faults.generation()).0;
+        let scheme = base_url.split("://").next().unwrap_or("http");
+        let self_base = quirks
+            .advertised_base(scheme, addr.port())
+            .unwrap_or_else(|| base_url.clone());
         Bmc {
             id,
             profile,
             addr,
             base_url,
+            self_base,
+            quirks,
             admin,
             state: Mutex::new(state),
             faults: Mutex::new(faults),

@@ -9,6 +9,7 @@
 //! control_listen = "127.0.0.1:9000"   # optional fleet control server
 //! start_delay_ms = 0    # default boot time of every BMC (connection refused meanwhile)
 //! path_faults = []      # default path rules of every BMC
+//! quirks = { async_power_secs = 5 }   # default quirks of every BMC (see `Quirks`)
 //!
 //! [[bmc]]               # explicit BMCs (in addition to `count`)
 //! id = "edge1"
@@ -22,6 +23,7 @@
 //!   { path = "/redfish/v1/UpdateService/FirmwareInventory", fault = { Status = { code = 404, redfish_body = true } } },
 //!   { path = "/redfish/v1/Managers/1/LogServices", fault = "Hang" },
 //! ]
+//! quirks = { uuid_ids = true, advertised_host = "edge1.example.net" }   # replaces the default
 //! ```
 
 use std::collections::HashSet;
@@ -32,7 +34,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::fault_table::check_path_fault;
-use crate::{BmcOptions, Fault, Profile};
+use crate::{BmcOptions, Fault, Profile, Quirks};
 
 /// The whole fleet.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -57,6 +59,8 @@ pub struct SimConfig {
     pub start_delay_ms: Option<u64>,
     /// Default path rules of every BMC (an entry's own `path_faults` replaces them).
     pub path_faults: Option<Vec<PathFaultEntry>>,
+    /// Default quirks of every BMC (an entry's own `quirks` table replaces them).
+    pub quirks: Option<Quirks>,
 }
 
 /// One explicitly configured BMC.
@@ -79,6 +83,8 @@ pub struct BmcEntry {
     pub start_delay_ms: Option<u64>,
     /// Path rules (default: the top-level `path_faults`; `[]` for none).
     pub path_faults: Option<Vec<PathFaultEntry>>,
+    /// Quirks (default: the top-level `quirks`; `{}` for none).
+    pub quirks: Option<Quirks>,
 }
 
 /// A path-scoped fault: requests under `path` get `fault` instead of the BMC-wide one.
@@ -163,6 +169,7 @@ impl SimConfig {
         let tls = self.tls.unwrap_or(false);
         let start_delay = self.start_delay_ms;
         let path_faults = path_rules("path_faults", self.path_faults.as_deref())?;
+        let quirks = checked_quirks("quirks", self.quirks.as_ref())?;
         let mut out = Vec::new();
         for (i, e) in self.bmc.iter().enumerate() {
             let valid = !e.id.is_empty()
@@ -189,6 +196,10 @@ impl SimConfig {
                 Some(rules) => path_rules(&format!("bmc[{i}].path_faults"), Some(rules))?,
                 None => path_faults.clone(),
             };
+            o.quirks = match &e.quirks {
+                Some(q) => checked_quirks(&format!("bmc[{i}].quirks"), Some(q))?,
+                None => quirks.clone(),
+            };
             out.push(o);
         }
         let count = self.count.unwrap_or(0);
@@ -205,6 +216,7 @@ impl SimConfig {
             o.listen = SocketAddr::new(bind, port);
             o.start_delay = delay(start_delay);
             o.path_faults = path_faults.clone();
+            o.quirks = quirks.clone();
             out.push(o);
         }
         if out.is_empty() {
@@ -234,6 +246,14 @@ impl SimConfig {
 
 fn delay(ms: Option<u64>) -> Option<Duration> {
     ms.filter(|&ms| ms > 0).map(Duration::from_millis)
+}
+
+/// Checks quirks at load time, naming the key of a contradictory set.
+fn checked_quirks(key: &str, quirks: Option<&Quirks>) -> Result<Quirks, ConfigError> {
+    let q = quirks.cloned().unwrap_or_default();
+    q.check()
+        .map_err(|e| ConfigError(format!("key `{key}`: {e}")))?;
+    Ok(q)
 }
 
 /// Checks path rules at load time, so a bad one is a config error naming its key, not a failed start.

@@ -125,6 +125,7 @@ pub(crate) fn control_op(
                 "fault": fault_json(&bmc.fault()),
                 "path_faults": path_faults_json(bmc),
                 "booting": bmc.booting(),
+                "quirks": bmc.quirks,
             }),
         ),
         _ => json_resp(

@@ -14,6 +14,7 @@ use crate::handle::start_with;
 use crate::net::tls;
 use crate::record::FLEET_RECORD_LIMIT;
 use crate::store::Template;
+use crate::tree::Shape;
 use crate::{Profile, SimHandle, control_server, tree};
 
 /// A running fleet of simulated BMCs (plus the optional control server).
@@ -31,18 +32,28 @@ impl Fleet {
         let options = config
             .bmc_options()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.0))?;
-        let mut templates: HashMap<(Profile, String), Arc<Template>> = HashMap::new();
+        // Keyed by what shapes a tree: BMCs alike share one (a `uuid_ids` BMC has its own).
+        let mut templates: HashMap<(Profile, String, Shape), Arc<Template>> = HashMap::new();
         let tls_config = if options.iter().any(|o| o.tls) {
-            Some(tls::self_signed_config(&[])?)
+            // One certificate for the fleet, naming every advertised host of an HTTPS BMC.
+            let mut names: Vec<String> = options
+                .iter()
+                .filter(|o| o.tls)
+                .filter_map(|o| o.quirks.advertised_name())
+                .collect();
+            names.sort();
+            names.dedup();
+            Some(tls::self_signed_config(&names)?)
         } else {
             None
         };
         let mut handles = Vec::with_capacity(options.len());
         for o in options {
+            let shape = o.quirks.shape(&o.id);
             let template = Arc::clone(
                 templates
-                    .entry((o.profile, o.username.clone()))
-                    .or_insert_with(|| Arc::new(tree::build_for(o.profile, &o.username))),
+                    .entry((o.profile, o.username.clone(), shape.clone()))
+                    .or_insert_with(|| Arc::new(tree::build_for(o.profile, &o.username, &shape))),
             );
             let tls = if o.tls { tls_config.clone() } else { None };
             let id = o.id.clone();

@@ -13,7 +13,7 @@ use crate::net::listener::{self, Socket};
 use crate::net::tls;
 use crate::record::{RECORD_LIMIT, RecordedRequest};
 use crate::store::Template;
-use crate::{BmcOptions, Fault, tree};
+use crate::{BmcOptions, Fault, Quirks, tree};
 
 /// Entry point for starting simulated BMCs.
 pub struct SimBmc;
@@ -21,9 +21,12 @@ pub struct SimBmc;
 impl SimBmc {
     /// Binds `opts.listen` and serves the profile's Redfish tree until `SimHandle::shutdown`.
     pub async fn start(opts: BmcOptions) -> io::Result<SimHandle> {
-        let template = Arc::new(tree::build_for(opts.profile, &opts.username));
+        let shape = opts.quirks.shape(&opts.id);
+        let template = Arc::new(tree::build_for(opts.profile, &opts.username, &shape));
         let tls = if opts.tls {
-            Some(tls::self_signed_config(&[])?)
+            // The advertised name is in the certificate, so clients that connect by it verify.
+            let names: Vec<String> = opts.quirks.advertised_name().into_iter().collect();
+            Some(tls::self_signed_config(&names)?)
         } else {
             None
         };
@@ -38,6 +41,7 @@ pub(crate) async fn start_with(
     tls: Option<Arc<ServerConfig>>,
     record_limit: usize,
 ) -> io::Result<SimHandle> {
+    check_quirks(&opts)?;
     let start_delay = opts.start_delay.filter(|d| !d.is_zero());
     let faults = FaultTable::new(&opts.path_faults, start_delay.is_some())
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("path fault: {e}")))?;
@@ -62,6 +66,7 @@ pub(crate) async fn start_with(
         opts.profile,
         addr,
         base_url,
+        opts.quirks.clone(),
         opts.username.clone(),
         state,
         faults,
@@ -84,9 +89,16 @@ pub(crate) async fn start_with(
         profile = %opts.profile,
         url = %bmc.base_url,
         start_delay_ms = start_delay.map(|d| d.as_millis() as u64),
+        quirks = ?(!opts.quirks.is_none()).then_some(&opts.quirks),
         "BMC started"
     );
     Ok(SimHandle { bmc })
+}
+
+fn check_quirks(opts: &BmcOptions) -> io::Result<()> {
+    opts.quirks
+        .check()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("quirks: {e}")))
 }
 
 /// A cheap, cloneable handle to a running simulated BMC.
@@ -109,6 +121,17 @@ impl SimHandle {
     /// The BMC's id.
     pub fn id(&self) -> &str {
         &self.bmc.id
+    }
+
+    /// The quirks it was started with.
+    pub fn quirks(&self) -> &Quirks {
+        &self.bmc.quirks
+    }
+
+    /// What absolute URLs in its responses start with: `url()`, or with the `advertised_host`
+    /// quirk `http(s)://<advertised host>:<port>`.
+    pub fn advertised_url(&self) -> String {
+        self.bmc.self_base.clone()
     }
 
     /// Sets the BMC-wide fault; it applies from the next request on (except under paths that

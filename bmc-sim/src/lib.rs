@@ -4,11 +4,12 @@
 //! (faults, password rotation, recorded requests), or run a fleet from a [`SimConfig`] with [`run`].
 //!
 //! Module map:
-//! - `profile`, `options`, `fault`, `record`: the public data types.
+//! - `profile`, `options`, `quirks`, `fault`, `record`: the public data types.
 //! - `handle`: start a BMC, the handle.
 //! - `bmc`: one running BMC (state, faults, request log, owned tasks).
 //! - `fault_table`: the BMC-wide fault, path-scoped faults (longest prefix wins), the boot delay.
 //! - `store`: shared immutable template + per-BMC copy-on-write overlay.
+//! - `uri`: how ids are encoded in links, and the canonical path requests are routed by.
 //! - `tree`: the resource tree of each profile (builders per area, vendor layouts).
 //! - `redfish`: routing, GET/PATCH/POST/DELETE, actions, errors (Base registry).
 //! - `auth`: Basic and session authentication.
@@ -29,11 +30,13 @@ mod handle;
 mod net;
 mod options;
 mod profile;
+mod quirks;
 mod record;
 mod redfish;
 mod store;
 mod time;
 mod tree;
+mod uri;
 
 pub use config::{BmcEntry, ConfigError, PathFaultEntry, SimConfig};
 pub use fault::Fault;
@@ -41,4 +44,5 @@ pub use fleet::{Fleet, run};
 pub use handle::{SimBmc, SimHandle};
 pub use options::BmcOptions;
 pub use profile::{Profile, UnknownProfile};
+pub use quirks::{QuirkArg, Quirks};
 pub use record::{FLEET_RECORD_LIMIT, RECORD_LIMIT, RecordedRequest};

@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bmc_sim::{PathFaultEntry, Profile, SimConfig};
+use bmc_sim::{PathFaultEntry, Profile, QuirkArg, Quirks, SimConfig};
 use clap::Parser;
 
 /// Simulated Redfish BMCs with fault injection.
@@ -15,8 +15,8 @@ use clap::Parser;
 #[command(name = "bmc-sim", version)]
 struct Args {
     /// TOML config file (keys: [[bmc]] id/profile/tls/username/password/listen/start_delay_ms/
-    /// path_faults, count, base_port, bind, profile, tls, control_listen, start_delay_ms,
-    /// path_faults). Flags below override its top-level keys.
+    /// path_faults/quirks, count, base_port, bind, profile, tls, control_listen, start_delay_ms,
+    /// path_faults, quirks). Flags below override its top-level keys.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Number of generated BMCs (bmc1..bmcN).
@@ -45,6 +45,11 @@ struct Args {
     /// or `/redfish/v1/Managers=Hang`. Replaces the config's top-level path_faults.
     #[arg(long, value_name = "PATH=FAULT_JSON")]
     path_fault: Vec<PathFaultEntry>,
+    /// Field quirk for every BMC, repeatable: uuid_ids, encoded_ids, no_session_service,
+    /// session_service_500, missing_member (flags; NAME=false turns one off),
+    /// async_power_secs=N, advertised_host=HOST[:PORT]. Replaces the config's top-level quirks.
+    #[arg(long, value_name = "NAME[=VALUE]")]
+    quirk: Vec<QuirkArg>,
     /// Probe a running bmc-sim and exit 0 if healthy, 1 if not (container HEALTHCHECK):
     /// `http://HOST:PORT/PATH` (GET answers 2xx, e.g. the control server's /bmcs) or
     /// `tcp://HOST:PORT` (a BMC port accepts connections).
@@ -90,6 +95,15 @@ fn main() -> ExitCode {
     }
     if !args.path_fault.is_empty() {
         config.path_faults = Some(args.path_fault);
+    }
+    if !args.quirk.is_empty() {
+        match Quirks::from_args(&args.quirk) {
+            Ok(q) => config.quirks = Some(q),
+            Err(e) => {
+                eprintln!("bmc-sim: --quirk: {e}");
+                return ExitCode::from(2);
+            }
+        }
     }
     if let Err(e) = config.bmc_options() {
         eprintln!("bmc-sim: {e}");

@@ -3,7 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::{Fault, Profile};
+use crate::{Fault, Profile, Quirks};
 
 /// How to start one simulated BMC.
 #[derive(Clone, Debug)]
@@ -26,10 +26,15 @@ pub struct BmcOptions {
     /// Path rules in force from the start, as `SimHandle::set_path_fault` takes them; an invalid
     /// one makes `SimBmc::start` fail with `InvalidInput`.
     pub path_faults: Vec<(String, Fault)>,
+    /// Field behaviours that break aggregators (UUID or percent-encoded ids, no or a broken
+    /// SessionService, delayed power changes, members that 404, an advertised host name);
+    /// default none. A contradictory set makes `SimBmc::start` fail with `InvalidInput`.
+    pub quirks: Quirks,
 }
 
 impl BmcOptions {
-    /// Options with defaults: HTTP, `root`/`calvin`, `127.0.0.1:0`, no start delay, no path fault.
+    /// Options with defaults: HTTP, `root`/`calvin`, `127.0.0.1:0`, no start delay, no path fault,
+    /// no quirk.
     pub fn new(id: &str, profile: Profile) -> Self {
         BmcOptions {
             id: id.to_string(),
@@ -40,6 +45,7 @@ impl BmcOptions {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             start_delay: None,
             path_faults: Vec::new(),
+            quirks: Quirks::default(),
         }
     }
 }

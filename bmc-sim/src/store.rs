@@ -1,5 +1,9 @@
 //! Resources of one BMC: an immutable template shared by every BMC of a profile, plus a small
 //! per-BMC overlay holding only what this BMC changed (copy on write).
+//!
+//! Resources are keyed by the canonical form of their path (`uri::key`); every method takes any
+//! spelling of a path (a link as written in a body, a request path, with or without trailing
+//! slash) and canonicalises it, so no caller has to know how ids are encoded.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,6 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::tree::Layout;
+use crate::uri;
 
 /// What a resource supports besides GET.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -108,26 +113,44 @@ impl Store {
         &self.template
     }
 
-    /// The resource at a canonical path (no trailing slash).
+    /// The resource at a path.
     pub(crate) fn get(&self, path: &str) -> Option<Arc<Entry>> {
-        match self.overlay.get(path) {
+        let key = uri::key(path);
+        match self.overlay.get(key.as_ref()) {
             Some(v) => v.clone(),
-            None => self.template.entries.get(path).cloned(),
+            None => self.template.entries.get(key.as_ref()).cloned(),
         }
+    }
+
+    /// The link to a resource as its own body writes it (`@odata.id`), e.g. for an event's
+    /// `OriginOfCondition`; the path itself if there is no such resource.
+    pub(crate) fn link_of(&self, path: &str) -> String {
+        self.get(path)
+            .and_then(|e| {
+                e.body
+                    .get("@odata.id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| path.to_string())
     }
 
     /// Inserts or replaces a resource; the body gets the profile's finishing touches.
     pub(crate) fn put(&mut self, path: &str, mut body: Value, caps: Caps) {
         self.template.layout.finish(&mut body);
-        self.overlay
-            .insert(path.to_string(), Some(Arc::new(Entry { body, caps })));
+        self.overlay.insert(
+            uri::key(path).into_owned(),
+            Some(Arc::new(Entry { body, caps })),
+        );
     }
 
     /// Replaces a body that is already finished (keeps the caps).
     pub(crate) fn replace_body(&mut self, path: &str, body: Value) {
         let caps = self.get(path).map(|e| e.caps).unwrap_or_default();
-        self.overlay
-            .insert(path.to_string(), Some(Arc::new(Entry { body, caps })));
+        self.overlay.insert(
+            uri::key(path).into_owned(),
+            Some(Arc::new(Entry { body, caps })),
+        );
     }
 
     /// Changes a resource in place; returns false if it does not exist.
@@ -143,7 +166,7 @@ impl Store {
 
     /// Deletes a resource.
     pub(crate) fn remove(&mut self, path: &str) {
-        self.overlay.insert(path.to_string(), None);
+        self.overlay.insert(uri::key(path).into_owned(), None);
     }
 
     /// Adds a member link to a collection (and updates the count).
@@ -159,13 +182,13 @@ impl Store {
 
     /// Removes a member link from a collection.
     pub(crate) fn remove_member(&mut self, collection: &str, member: &str) {
-        let member = member.trim_end_matches('/').to_string();
+        let member = uri::key(member).into_owned();
         self.modify(collection, |c| {
             if let Some(Value::Array(m)) = c.get_mut("Members") {
                 m.retain(|l| {
                     l.get("@odata.id")
                         .and_then(Value::as_str)
-                        .map(|s| s.trim_end_matches('/') != member)
+                        .map(|s| uri::key(s) != member)
                         .unwrap_or(true)
                 });
             }
@@ -190,7 +213,7 @@ impl Store {
     }
 }
 
-/// Canonical paths of a collection's members.
+/// Canonical paths (store keys) of a collection's members.
 pub(crate) fn member_paths(collection: &Value) -> Vec<String> {
     collection
         .get("Members")
@@ -198,7 +221,7 @@ pub(crate) fn member_paths(collection: &Value) -> Vec<String> {
         .map(|m| {
             m.iter()
                 .filter_map(|l| l.get("@odata.id").and_then(Value::as_str))
-                .map(|s| s.trim_end_matches('/').to_string())
+                .map(|s| uri::key(s).into_owned())
                 .collect()
         })
         .unwrap_or_default()

@@ -1,5 +1,5 @@
 //! The `bmc-sim` binary: help, config errors (exit 2), one line per BMC, graceful SIGTERM,
-//! `--start-delay-ms` and `--path-fault`.
+//! `--start-delay-ms`, `--path-fault` and `--quirk`.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -213,5 +213,79 @@ async fn a_bad_path_fault_flag_exits_2() {
         assert_eq!(out.status.code(), Some(2), "{value}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{value}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn quirk_flags_apply_to_every_bmc() {
+    let mut child = Command::new(BIN)
+        .args(["--count", "2", "--base-port", "0", "--profile", "openbmc"])
+        .args(["--quirk", "encoded_ids", "--quirk", "no-session-service"])
+        .args(["--quirk", "advertised_host=rack.example.net"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let c = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    for _ in 0..2 {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("line in time")
+            .expect("read")
+            .expect("a line");
+        let url = line.rsplit(' ').next().unwrap_or_default().to_string();
+        let port = url.rsplit(':').next().unwrap_or_default();
+        let root: serde_json::Value = c
+            .get(format!("{url}/redfish/v1"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert!(root.get("SessionService").is_none(), "{root}");
+        let systems: serde_json::Value = c
+            .get(format!("{url}/redfish/v1/Systems"))
+            .basic_auth("root", Some("calvin"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(
+            systems["Members"][0]["@odata.id"],
+            format!("http://rack.example.net:{port}/redfish/v1/Systems/System%201")
+        );
+    }
+    drop(child);
+}
+
+#[tokio::test]
+async fn a_bad_quirk_flag_exits_2() {
+    for (args, needle) in [
+        (vec!["--quirk", "uuid_idz"], "unknown quirk"),
+        (vec!["--quirk", "async_power_secs"], "needs a value"),
+        (vec!["--quirk", "async_power_secs=soon"], "whole number"),
+        (
+            vec!["--quirk", "uuid_ids", "--quirk", "encoded_ids"],
+            "set one",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .args(["--count", "1"])
+            .args(&args)
+            .output()
+            .await
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
     }
 }

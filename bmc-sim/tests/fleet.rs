@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use bmc_sim::{BmcOptions, Fault, Fleet, Profile, SimBmc, SimConfig};
+use bmc_sim::{BmcOptions, Fault, Fleet, Profile, Quirks, SimBmc, SimConfig};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -315,4 +315,88 @@ fn config_start_delay_and_path_fault_errors_name_the_key() {
     assert!(e.to_string().contains("falt"), "{e}");
     let e = SimConfig::from_toml("count = 1\nstart_delay_ms = -5\n").expect_err("negative");
     assert!(e.to_string().contains("start_delay_ms"), "{e}");
+}
+
+#[tokio::test]
+async fn quirks_from_the_config_top_level_and_per_bmc() {
+    let config = SimConfig::from_toml(
+        r#"
+        count = 1
+        profile = "dmtf"
+        quirks = { uuid_ids = true, async_power_secs = 7 }
+
+        [[bmc]]
+        id = "own"
+        [bmc.quirks]
+        encoded_ids = true
+        advertised_host = "own.example.net"
+
+        [[bmc]]
+        id = "plain"
+        quirks = {}
+        "#,
+    )
+    .expect("config");
+    let opts = config.bmc_options().expect("valid");
+    assert_eq!(
+        opts[0].quirks,
+        Quirks {
+            encoded_ids: true,
+            advertised_host: Some("own.example.net".into()),
+            ..Quirks::default()
+        },
+        "an entry's own table replaces the default"
+    );
+    assert!(opts[1].quirks.is_none(), "{:?}", opts[1].quirks);
+    assert!(opts[2].quirks.uuid_ids && opts[2].quirks.async_power_secs == 7);
+    // And they are in force: the BMCs serve their trees accordingly.
+    let fleet = Fleet::start(&config).await.expect("fleet");
+    let systems = |h: &bmc_sim::SimHandle| {
+        let h = h.clone();
+        async move {
+            let body = common::get_ok(&h, "/redfish/v1/Systems").await;
+            body["Members"][0]["@odata.id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    let [own, plain, generated] = [0, 1, 2].map(|i| fleet.handles()[i].clone());
+    assert_eq!(
+        systems(&own).await,
+        format!(
+            "http://own.example.net:{}/redfish/v1/Systems/System%201",
+            own.addr().port()
+        )
+    );
+    assert_eq!(systems(&plain).await, "/redfish/v1/Systems/1");
+    let uuid = systems(&generated).await;
+    assert_eq!(uuid.len(), "/redfish/v1/Systems/".len() + 36, "{uuid}");
+    assert_eq!(generated.quirks().async_power_secs, 7);
+    fleet.shutdown().await;
+}
+
+#[test]
+fn config_quirk_errors_name_the_key() {
+    let e = SimConfig::from_toml("count = 1\nquirks = { uuid_idz = true }\n")
+        .expect_err("unknown quirk");
+    assert!(e.to_string().contains("uuid_idz"), "{e}");
+    let e = SimConfig::from_toml("count = 1\nquirks = { async_power_secs = -3 }\n")
+        .expect_err("negative");
+    assert!(e.to_string().contains("quirks"), "{e}");
+    let e = SimConfig::from_toml(
+        "[[bmc]]\nid = \"a\"\nquirks = { uuid_ids = true, encoded_ids = true }\n",
+    )
+    .expect("parses")
+    .bmc_options()
+    .expect_err("contradiction");
+    assert!(e.to_string().contains("bmc[0].quirks"), "{e}");
+    let e = SimConfig::from_toml("count = 1\nquirks = { advertised_host = \"a b\" }\n")
+        .expect("parses")
+        .bmc_options()
+        .expect_err("bad host");
+    assert!(
+        e.to_string().contains("`quirks`") && e.to_string().contains("advertised_host"),
+        "{e}"
+    );
 }

@@ -68,11 +68,11 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
         parts.headers,
         bytes,
     );
-    let applied = bmc.applied_fault(&req.path);
+    let applied = bmc.applied_fault(&req.raw_path);
     match &applied.fault {
         Fault::Down => return Err(io::Error::other("simulated BMC is down")),
         Fault::Hang => {
-            hang(&bmc, &req.path, applied.generation).await;
+            hang(&bmc, &req.raw_path, applied.generation).await;
             return Err(io::Error::other("simulated hang ended"));
         }
         Fault::Delay {
@@ -102,7 +102,7 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
         status = reply.status.as_u16(),
         "request"
     );
-    Ok(faults::shape(&bmc, &applied.fault, &req.path, reply))
+    Ok(faults::shape(&bmc, &applied.fault, &req.raw_path, reply))
 }
 
 /// Never answers; returns (and the connection is dropped) once the fault governing `path` is no

@@ -22,7 +22,7 @@ pub(crate) fn split(path: &str) -> Option<(&str, &str)> {
     Some((&path[..i], &path[i + "/Actions/".len()..]))
 }
 
-/// Finds the action key (e.g. `#ComputerSystem.Reset`) whose target is this path.
+/// Finds the action key (e.g. `#ComputerSystem.Reset`) whose target is this (canonical) path.
 fn find_action(resource: &Value, path: &str) -> Option<String> {
     let actions = resource.get("Actions")?.as_object()?;
     let oem = actions
@@ -37,7 +37,7 @@ fn find_action(resource: &Value, path: &str) -> Option<String> {
             k.starts_with('#')
                 && v.get("target")
                     .and_then(Value::as_str)
-                    .is_some_and(|t| t.trim_end_matches('/') == path)
+                    .is_some_and(|t| crate::uri::key(t) == path)
         })
         .map(|(k, _)| k.clone())
 }

@@ -92,7 +92,8 @@ pub(crate) fn emit(bmc: &Bmc, st: &mut BmcState, spec: EventSpec) {
             "MemberId": "0",
         });
         if let Some(origin) = &spec.origin {
-            record["OriginOfCondition"] = json!({ "@odata.id": origin });
+            // Origins are store paths; subscribers get the resource's link as it writes it.
+            record["OriginOfCondition"] = json!({ "@odata.id": st.store.link_of(origin) });
         }
         let event = json!({
             "@odata.type": t::EVENT,

@@ -35,7 +35,7 @@ pub(crate) fn get(st: &BmcState, req: &Req, entry: &Entry) -> HResult {
     let layout = st.store.layout();
     let etag = etag_of(&entry.body);
     let mut body = entry.body.clone();
-    page(&mut body, req, layout.trailing_slash);
+    page(&mut body, req);
     expand_log_entries(st, &mut body);
     if layout.odata_etag
         && let Some(obj) = body.as_object_mut()
@@ -86,7 +86,7 @@ fn expand_log_entries(st: &BmcState, body: &mut Value) {
 }
 
 /// Cuts a long collection to one page (`$skip`, `$top`) and adds the next link.
-fn page(body: &mut Value, req: &Req, trailing_slash: bool) {
+fn page(body: &mut Value, req: &Req) {
     let Some(members) = body.get("Members").and_then(Value::as_array) else {
         return;
     };
@@ -105,15 +105,21 @@ fn page(body: &mut Value, req: &Req, trailing_slash: bool) {
     }
     let page: Vec<Value> = members.iter().skip(skip).take(top).cloned().collect();
     let next = skip + top;
+    // The collection's own link, as the profile writes it (encoded ids, trailing slash), not
+    // the request's spelling of the path.
+    let own = body
+        .get("@odata.id")
+        .and_then(Value::as_str)
+        .unwrap_or(&req.path)
+        .to_string();
     let Some(obj) = body.as_object_mut() else {
         return;
     };
     obj.insert("Members".into(), Value::Array(page));
     if next < total {
-        let slash = if trailing_slash { "/" } else { "" };
         obj.insert(
             "Members@odata.nextLink".into(),
-            Value::String(format!("{}{slash}?$skip={next}", req.path)),
+            Value::String(format!("{own}?$skip={next}")),
         );
     }
 }

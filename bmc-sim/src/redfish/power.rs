@@ -2,6 +2,7 @@
 //! virtual media, test events.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -14,10 +15,41 @@ use crate::tree::system::{DEFAULT_BOOT_ORDER, SYSTEM_RESET_TYPES};
 
 const RESET: &str = "ComputerSystem.Reset";
 
-/// `#ComputerSystem.Reset`: changes PowerState, applies pending BIOS settings, emits events.
+/// `#ComputerSystem.Reset`: changes PowerState, applies pending BIOS settings, emits events. With
+/// the `async_power_secs` quirk it succeeds at once and all of that happens later (PowerState
+/// keeps its old value meanwhile), as on BMCs whose reset only queues a request to the host.
 pub(crate) fn system_reset(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, sys: &str) -> HResult {
     let p = params(req, RESET, &["ResetType"])?;
     let kind = one_of(&p, RESET, "ResetType", &SYSTEM_RESET_TYPES)?;
+    let delay = bmc.quirks.async_power_secs;
+    // Every reset takes a ticket; a delayed one applies only if no later reset came meanwhile.
+    st.power_ticket += 1;
+    if delay == 0 {
+        apply_reset(bmc, st, sys, &kind);
+    } else {
+        let ticket = st.power_ticket;
+        let weak = Arc::downgrade(bmc);
+        let cancel = bmc.cancel.clone();
+        let sys = sys.to_string();
+        tracing::info!(bmc = %bmc.id, %kind, delay_secs = delay, "system reset queued");
+        bmc.tracker.spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(delay)) => {}
+                _ = cancel.cancelled() => return,
+            }
+            if let Some(bmc) = weak.upgrade() {
+                let mut st = bmc.state();
+                if st.power_ticket == ticket {
+                    apply_reset(&bmc, &mut st, &sys, &kind);
+                }
+            }
+        });
+    }
+    Ok(done(st.store.layout().profile))
+}
+
+/// What a reset of `kind` does to the system at `sys`, from its power state at this moment.
+fn apply_reset(bmc: &Bmc, st: &mut BmcState, sys: &str, kind: &str) {
     let before = st
         .store
         .get(sys)
@@ -28,16 +60,13 @@ pub(crate) fn system_reset(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, sys: &s
                 .map(str::to_string)
         })
         .unwrap_or_default();
-    let after = match kind.as_str() {
+    let after = match kind {
         "ForceOff" | "GracefulShutdown" => "Off",
         "Nmi" => before.as_str(),
         _ => "On",
     }
     .to_string();
-    let cycles = matches!(
-        kind.as_str(),
-        "ForceRestart" | "GracefulRestart" | "PowerCycle"
-    );
+    let cycles = matches!(kind, "ForceRestart" | "GracefulRestart" | "PowerCycle");
     set_power(st, sys, &after);
     if after == "On" && (cycles || before != "On") {
         apply_pending_bios(st, sys);
@@ -50,7 +79,6 @@ pub(crate) fn system_reset(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, sys: &s
     } else if before != after {
         emit_power(bmc, st, sys, &after);
     }
-    Ok(done(st.store.layout().profile))
 }
 
 /// `#ComputerSystem.SetDefaultBootOrder`: `Boot.BootOrder` back to the firmware's order, with a
@@ -94,7 +122,8 @@ fn emit_power(bmc: &Bmc, st: &mut BmcState, sys: &str, state: &str) {
             "The resource '%1' has powered off.",
         )
     };
-    events::emit(bmc, st, EventSpec::ok(id, text, &[sys], sys));
+    let link = st.store.link_of(sys);
+    events::emit(bmc, st, EventSpec::ok(id, text, &[&link], sys));
 }
 
 /// A host that boots uses a one-time boot override and the firmware clears it (`Once` becomes

@@ -15,19 +15,27 @@ use crate::bmc::Bmc;
 use crate::tree::SELF_BASE;
 use crate::tree::services::{MULTIPART_PUSH, TASK_MONITORS};
 
+/// Everything of the SessionService lives under this path.
+const SESSION_SERVICE: &str = "/redfish/v1/SessionService";
+
 /// A request with its body fully read.
 #[derive(Debug)]
 pub(crate) struct Req {
     pub(crate) method: Method,
-    /// Path without query and without a trailing slash (`/redfish/v1` for the root).
+    /// Canonical path (`uri::canonical_path`: percent-decoded once, re-encoded minimally), without
+    /// query and trailing slash (`/redfish/v1` for the root): what routing and the store use.
     pub(crate) path: String,
+    /// The path as received, without query and trailing slash: what path faults match (rules
+    /// are written as sent on the wire) and what a task reports as its target.
+    pub(crate) raw_path: String,
     pub(crate) query: Option<String>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
 
 impl Req {
-    /// Builds a request, normalising the path.
+    /// Builds a request, normalising the path (ids are decoded here, once, so
+    /// `/redfish/v1/Systems/System%201` reaches the system whose id is `System 1`).
     pub(crate) fn new(
         method: Method,
         raw_path: &str,
@@ -39,7 +47,8 @@ impl Req {
         let path = if trimmed.is_empty() { "/" } else { trimmed };
         Req {
             method,
-            path: path.to_string(),
+            path: crate::uri::canonical_path(path).into_owned(),
+            raw_path: path.to_string(),
             query: query.map(str::to_string),
             headers,
             body,
@@ -80,6 +89,11 @@ fn route(bmc: &Arc<Bmc>, req: &Req) -> HResult {
     let mut st = bmc.state();
     if !auth::is_open(&req.method, &req.path) {
         auth::authenticate(&mut st, &req.headers).map_err(|e| vec![e])?;
+    }
+    // `session_service_500`: the service is advertised but broken; logging in (POST, open) and
+    // reading it (after authentication, as any handler that fails) both get 500.
+    if bmc.quirks.session_service_500 && under(&req.path, SESSION_SERVICE) {
+        return Err(vec![ApiError::Injected { code: 500 }]);
     }
     match req.path.as_str() {
         "/redfish/v1/$metadata" => {
@@ -137,7 +151,14 @@ fn only_get(req: &Req, allow: &str) -> Result<(), Vec<ApiError>> {
     }
 }
 
-/// Headers on every reply; absolute-URL placeholders become this BMC's own base URL.
+/// True if `path` is `prefix` or below it.
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Headers on every reply; absolute-URL placeholders become this BMC's own base URL (or the
+/// advertised one), in bodies and in `Location`.
 fn finish(bmc: &Bmc, mut reply: Reply) -> Reply {
     reply
         .headers
@@ -148,14 +169,14 @@ fn finish(bmc: &Bmc, mut reply: Reply) -> Reply {
     );
     if let Some(loc) = reply.headers.get(LOCATION).and_then(|v| v.to_str().ok())
         && loc.contains(SELF_BASE)
-        && let Ok(v) = HeaderValue::from_str(&loc.replace(SELF_BASE, &bmc.base_url))
+        && let Ok(v) = HeaderValue::from_str(&loc.replace(SELF_BASE, &bmc.self_base))
     {
         reply.headers.insert(LOCATION, v);
     }
     if memchr_self(&reply.body)
         && let Ok(text) = std::str::from_utf8(&reply.body)
     {
-        reply.body = Bytes::from(text.replace(SELF_BASE, &bmc.base_url));
+        reply.body = Bytes::from(text.replace(SELF_BASE, &bmc.self_base));
     }
     reply
 }

@@ -41,7 +41,7 @@ pub(crate) fn start(bmc: &Arc<Bmc>, st: &mut BmcState, req: &Req, name: &str) ->
         "PercentComplete": 0,
         "TaskMonitor": monitor,
         "Payload": {
-            "TargetUri": req.path,
+            "TargetUri": req.raw_path,
             "HttpOperation": req.method.as_str(),
             "JsonBody": String::from_utf8_lossy(&req.body),
             "HttpHeaders": [],

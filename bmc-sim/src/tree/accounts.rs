@@ -87,6 +87,9 @@ pub(super) fn build(b: &mut TreeBuilder, admin_user: &str) {
             Caps::READ,
         );
     }
+    if b.shape().no_session_service {
+        return;
+    }
     b.add(
         json!({
             "@odata.id": "/redfish/v1/SessionService",

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::Profile;
+use crate::uri::encode_segment;
 
 /// Placeholder for "this BMC's own scheme://host:port"; replaced when a response is sent.
 pub(crate) const SELF_BASE: &str = "{{bmc-self}}";
@@ -31,9 +32,10 @@ pub(crate) struct ChildIds {
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
     pub(crate) profile: Profile,
-    pub(crate) system: &'static str,
-    pub(crate) chassis: &'static str,
-    pub(crate) manager: &'static str,
+    /// Member ids (not encoded) of the system, chassis and manager; quirks may replace them.
+    pub(crate) system: String,
+    pub(crate) chassis: String,
+    pub(crate) manager: String,
     pub(crate) ids: ChildIds,
     /// Every `@odata.id` and action target ends in `/` (iLO).
     pub(crate) trailing_slash: bool,
@@ -45,6 +47,10 @@ pub(crate) struct Layout {
     pub(crate) nav_links: bool,
     /// Some URLs absolute (`https://host:port/redfish/v1/...`) and absolute `Location` headers (iDRAC).
     pub(crate) absolute_urls: bool,
+    /// `advertised_host` quirk: the ServiceRoot's links, the members of Systems, Chassis and
+    /// Managers and every `Location` header are absolute, so the advertised host shows in any
+    /// profile.
+    pub(crate) absolute_links: bool,
     /// VirtualMedia lives under the system (newer schemas) instead of the manager.
     pub(crate) vmedia_under_system: bool,
     pub(crate) vendor: &'static str,
@@ -60,14 +66,26 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    // Links carry the ids percent-encoded (a no-op for every profile's own ids); what hangs
+    // below them is built from these, so the whole subtree uses the same spelling.
     pub(crate) fn sys(&self) -> String {
-        format!("/redfish/v1/Systems/{}", self.system)
+        format!("/redfish/v1/Systems/{}", encode_segment(&self.system))
     }
     pub(crate) fn chas(&self) -> String {
-        format!("/redfish/v1/Chassis/{}", self.chassis)
+        format!("/redfish/v1/Chassis/{}", encode_segment(&self.chassis))
     }
     pub(crate) fn mgr(&self) -> String {
-        format!("/redfish/v1/Managers/{}", self.manager)
+        format!("/redfish/v1/Managers/{}", encode_segment(&self.manager))
+    }
+
+    /// A link as the `advertised_host` quirk writes it: absolute (resolved to this BMC's
+    /// advertised base when the response is sent), else unchanged.
+    pub(crate) fn href(&self, path: &str) -> String {
+        if self.absolute_links {
+            format!("{SELF_BASE}{path}")
+        } else {
+            path.to_string()
+        }
     }
 
     /// A reference object `{"@odata.id": path}` (the finishing pass adds any trailing slash).
@@ -84,7 +102,7 @@ impl Layout {
         } else {
             path.to_string()
         };
-        if self.absolute_urls {
+        if self.absolute_urls || self.absolute_links {
             format!("{SELF_BASE}{p}")
         } else {
             p
@@ -133,8 +151,11 @@ fn add_trailing_slashes(v: &mut Value) {
         Value::Object(map) => {
             for (k, val) in map.iter_mut() {
                 if is_link_key(k) {
+                    // Absolute links (still holding the placeholder) get the slash too.
                     if let Value::String(s) = val
-                        && s.starts_with("/redfish/v1")
+                        && s.strip_prefix(SELF_BASE)
+                            .unwrap_or(s)
+                            .starts_with("/redfish/v1")
                         && !s.contains('#')
                         && !s.ends_with('/')
                     {

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::common::{action_info, link, links, ok_status};
 use super::types as t;
-use super::{TreeBuilder, oem};
+use super::{MemberIds, TreeBuilder, oem};
 use crate::store::Caps;
 
 /// Reset types the manager accepts.
@@ -13,6 +13,10 @@ pub(crate) const MANAGER_RESET_TYPES: [&str; 2] = ["GracefulRestart", "ForceRest
 pub(super) fn build(b: &mut TreeBuilder) {
     let l = b.layout().clone();
     let mgr = l.mgr();
+    let manager_uuid = match &b.shape().ids {
+        MemberIds::Uuids([_, _, manager]) => manager.clone(),
+        MemberIds::Profile | MemberIds::Encoded => "3e8a4e7c-2a1d-4e3b-9f55-6b7c8d9e0f10".into(),
+    };
     let mut body = json!({
         "@odata.id": mgr,
         "@odata.type": t::MANAGER,
@@ -23,7 +27,7 @@ pub(super) fn build(b: &mut TreeBuilder) {
         "Manufacturer": l.vendor,
         "Model": l.bmc_model,
         "FirmwareVersion": l.bmc_firmware,
-        "UUID": "3e8a4e7c-2a1d-4e3b-9f55-6b7c8d9e0f10",
+        "UUID": manager_uuid,
         "ServiceEntryPointUUID": "92384634-2938-2342-8820-489239905423",
         "PowerState": "On",
         "DateTime": super::common::fixed_time(0),

@@ -17,9 +17,9 @@ pub(crate) fn layout(profile: Profile) -> Layout {
 fn dmtf() -> Layout {
     Layout {
         profile: Profile::Dmtf,
-        system: "1",
-        chassis: "1",
-        manager: "1",
+        system: "1".into(),
+        chassis: "1".into(),
+        manager: "1".into(),
         ids: ChildIds {
             cpus: ["CPU1", "CPU2"],
             dimms: ["DIMM1", "DIMM2", "DIMM3", "DIMM4"],
@@ -42,6 +42,7 @@ fn dmtf() -> Layout {
         odata_etag: false,
         nav_links: false,
         absolute_urls: false,
+        absolute_links: false,
         vmedia_under_system: true,
         vendor: "Contoso",
         product: "Contoso Simulated BMC",
@@ -57,9 +58,9 @@ fn dmtf() -> Layout {
 fn idrac() -> Layout {
     Layout {
         profile: Profile::Idrac,
-        system: "System.Embedded.1",
-        chassis: "System.Embedded.1",
-        manager: "iDRAC.Embedded.1",
+        system: "System.Embedded.1".into(),
+        chassis: "System.Embedded.1".into(),
+        manager: "iDRAC.Embedded.1".into(),
         ids: ChildIds {
             cpus: ["CPU.Socket.1", "CPU.Socket.2"],
             dimms: [
@@ -95,6 +96,7 @@ fn idrac() -> Layout {
         odata_etag: false,
         nav_links: false,
         absolute_urls: true,
+        absolute_links: false,
         vmedia_under_system: false,
         vendor: "Dell Inc.",
         product: "Integrated Dell Remote Access Controller",
@@ -110,9 +112,9 @@ fn idrac() -> Layout {
 fn ilo() -> Layout {
     Layout {
         profile: Profile::Ilo,
-        system: "1",
-        chassis: "1",
-        manager: "1",
+        system: "1".into(),
+        chassis: "1".into(),
+        manager: "1".into(),
         ids: ChildIds {
             cpus: ["1", "2"],
             dimms: ["proc1dimm1", "proc1dimm8", "proc2dimm1", "proc2dimm8"],
@@ -135,6 +137,7 @@ fn ilo() -> Layout {
         odata_etag: true,
         nav_links: false,
         absolute_urls: false,
+        absolute_links: false,
         vmedia_under_system: false,
         vendor: "HPE",
         product: "ProLiant DL380 Gen11",
@@ -150,9 +153,9 @@ fn ilo() -> Layout {
 fn openbmc() -> Layout {
     Layout {
         profile: Profile::OpenBmc,
-        system: "system",
-        chassis: "chassis",
-        manager: "bmc",
+        system: "system".into(),
+        chassis: "chassis".into(),
+        manager: "bmc".into(),
         ids: ChildIds {
             cpus: ["cpu0", "cpu1"],
             dimms: ["dimm0", "dimm1", "dimm2", "dimm3"],
@@ -175,6 +178,7 @@ fn openbmc() -> Layout {
         odata_etag: false,
         nav_links: false,
         absolute_urls: false,
+        absolute_links: false,
         vmedia_under_system: true,
         vendor: "OpenBMC",
         product: "OpenBMC bmcweb",
@@ -190,9 +194,9 @@ fn openbmc() -> Layout {
 fn supermicro() -> Layout {
     Layout {
         profile: Profile::Supermicro,
-        system: "1",
-        chassis: "1",
-        manager: "1",
+        system: "1".into(),
+        chassis: "1".into(),
+        manager: "1".into(),
         ids: ChildIds {
             cpus: ["1", "2"],
             dimms: ["1", "2", "3", "4"],
@@ -215,6 +219,7 @@ fn supermicro() -> Layout {
         odata_etag: false,
         nav_links: true,
         absolute_urls: false,
+        absolute_links: false,
         vmedia_under_system: false,
         vendor: "Supermicro",
         product: "Supermicro Redfish Service",

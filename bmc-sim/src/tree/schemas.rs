@@ -115,8 +115,8 @@ fn metadata(types: &BTreeSet<String>) -> String {
     xml
 }
 
-/// The OData service document (`/redfish/v1/odata`).
-pub(super) fn odata_document() -> Value {
+/// The OData service document (`/redfish/v1/odata`); it names the SessionService only if there is one.
+pub(super) fn odata_document(session_service: bool) -> Value {
     let names = [
         ("Service", "/redfish/v1/"),
         ("Systems", "/redfish/v1/Systems"),
@@ -132,6 +132,7 @@ pub(super) fn odata_document() -> Value {
     ];
     let value: Vec<Value> = names
         .iter()
+        .filter(|(n, _)| session_service || *n != "SessionService")
         .map(|(n, u)| json!({ "name": n, "kind": "Singleton", "url": u }))
         .collect();
     json!({ "@odata.context": "/redfish/v1/$metadata", "value": value })

@@ -140,6 +140,10 @@ fn update_service(b: &mut TreeBuilder) {
         ),
         Caps::READ,
     );
+    if b.shape().missing_member {
+        // The link above stays and leads nowhere, as on BMCs whose inventory service is absent.
+        return;
+    }
     let items = [
         (l.ids.bmc_firmware, "BMC Firmware", l.bmc_firmware),
         (l.ids.bios_firmware, "BIOS", l.bios_version),

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::common::{action_info, link, links, ok_rollup, ok_status, part_location};
 use super::types as t;
-use super::{TreeBuilder, oem};
+use super::{MemberIds, TreeBuilder, oem};
 use crate::store::Caps;
 
 /// Reset types the system accepts.
@@ -31,6 +31,11 @@ pub(super) fn build(b: &mut TreeBuilder) {
     } else {
         l.mgr()
     };
+    // BMCs with UUID ids use the system's SMBIOS UUID as its id.
+    let system_uuid = match &b.shape().ids {
+        MemberIds::Uuids([system, _, _]) => system.clone(),
+        MemberIds::Profile | MemberIds::Encoded => "4c4c4544-0044-3510-8052-b4c04f4d5632".into(),
+    };
     let mut body = json!({
         "@odata.id": sys,
         "@odata.type": t::SYSTEM,
@@ -44,7 +49,7 @@ pub(super) fn build(b: &mut TreeBuilder) {
         "SKU": "SIM-SKU-0001",
         "SerialNumber": "SIMSN000001",
         "PartNumber": "SIM-PN-0001",
-        "UUID": "4c4c4544-0044-3510-8052-b4c04f4d5632",
+        "UUID": system_uuid,
         "HostName": "sim-host",
         "BiosVersion": l.bios_version,
         "PowerState": "On",

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: start a BMC, authenticated JSON requests.
 #![allow(dead_code)]
 
+pub mod crawl;
+
 use std::time::Duration;
 
 use bmc_sim::{BmcOptions, Profile, SimBmc, SimHandle};
