@@ -35,6 +35,8 @@ pub struct StackOptions {
     pub faults_at_start: Vec<(String, bmc_sim::Fault)>,
     /// (bmc id, path prefix, fault): path faults set before the aggregator starts.
     pub path_faults_at_start: Vec<(String, String, bmc_sim::Fault)>,
+    /// (bmc id, quirks): those BMCs behave like the field's odd ones (bmc-sim's quirks).
+    pub quirks: Vec<(String, bmc_sim::Quirks)>,
 }
 
 impl StackOptions {
@@ -50,6 +52,7 @@ impl StackOptions {
             pdu_sockets: Vec::new(),
             faults_at_start: Vec::new(),
             path_faults_at_start: Vec::new(),
+            quirks: Vec::new(),
         }
     }
 }
@@ -150,6 +153,9 @@ impl Stack {
         for (id, profile) in &options.bmcs {
             let mut o = BmcOptions::new(id, *profile);
             o.tls = options.tls;
+            if let Some((_, quirks)) = options.quirks.iter().find(|(b, _)| b == id) {
+                o.quirks = quirks.clone();
+            }
             let sim = SimBmc::start(o).await.expect("start bmc-sim");
             for (_, fault) in options.faults_at_start.iter().filter(|(b, _)| b == id) {
                 sim.set_fault(fault.clone());
