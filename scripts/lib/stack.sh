@@ -1,6 +1,8 @@
 # Sourced by test scripts: starts the real binaries (bmc-sim rack, aggregator-svc, frontend-svc)
 # on loopback with free ports and state in a temporary directory, and stops them again.
 #   stack_start DIR "dmtf idrac ilo"   # one BMC per profile word (https), ids s1..sN
+#   stack_start DIR "dmtf idrac:advertised_host=bmc2.example.net ilo:no_session_service,async_power_secs=2"
+#     (a word may add bmc-sim quirks after ':', comma-separated NAME or NAME=VALUE)
 #     (STACK_AGGREGATOR_EXTRA: TOML tables added to the aggregator's config, e.g. [aggregator.manager])
 #   -> exports STACK_URL (http://127.0.0.1:PORT), STACK_USER, STACK_PASSWORD, STACK_DIR
 #   stack_stop
@@ -29,9 +31,24 @@ stack_start() {
   STACK_DIR="$dir"
   : > "$dir/bmc-sim.toml"
   local i=0
-  for p in $profiles; do
+  local word p quirks q
+  for word in $profiles; do
     i=$((i + 1))
+    p="${word%%:*}"
     printf '[[bmc]]\nid = "s%d"\nprofile = "%s"\ntls = true\nlisten = "127.0.0.1:0"\n' "$i" "$p" >> "$dir/bmc-sim.toml"
+    if [ "$word" != "$p" ]; then
+      quirks=""
+      IFS=, read -ra q <<< "${word#*:}"
+      for item in "${q[@]}"; do
+        case "$item" in
+          *=true|*=false) quirks+="${quirks:+, }${item%%=*} = ${item#*=}" ;;
+          *=*[!0-9]*|*=) quirks+="${quirks:+, }${item%%=*} = \"${item#*=}\"" ;;
+          *=*) quirks+="${quirks:+, }${item%%=*} = ${item#*=}" ;;
+          *) quirks+="${quirks:+, }$item = true" ;;
+        esac
+      done
+      printf 'quirks = { %s }\n' "$quirks" >> "$dir/bmc-sim.toml"
+    fi
   done
   "$bin/bmc-sim" --config "$dir/bmc-sim.toml" > "$dir/bmc-sim.out" 2> "$dir/bmc-sim.log" & STACK_PIDS+=($!)
   for n in $(seq 1 "$i"); do _wait_line "$dir/bmc-sim.out" "^bmc s$n listening on" > /dev/null; done

@@ -51,7 +51,12 @@ cleanup() {
   if [ "$keep" = 1 ]; then say "stack state and logs kept in $STACK_ROOT"; else rm -rf "$STACK_ROOT"; fi
 }
 trap cleanup EXIT
-stack_start "$STACK_ROOT" "dmtf idrac openbmc supermicro ilo"
+# The field's BMCs (bmc-sim quirks): an idrac writing absolute URLs with its own host name,
+# BMCs without a SessionService or with one answering 500, power that changes seconds after the
+# action, and three more servers with UUID ids, percent-encoded ids, and a listed member (and a
+# linked collection) that is not there, beside which every client must still work.
+stack_start "$STACK_ROOT" "dmtf idrac:advertised_host=bmc-s2.example.net openbmc:no_session_service \
+  supermicro:session_service_500 ilo:async_power_secs=2 dmtf:uuid_ids idrac:encoded_ids dmtf:missing_member"
 stack_apache
 say "stack up: $STACK_HTTPS_URL (Apache) -> $STACK_URL; BMCs: $(awk '{printf "%s=%s ", $2, $NF}' "$STACK_DIR/bmc-sim.out")"
 

@@ -263,7 +263,12 @@ async fn discover_one(
             .bmc(&id)
             .is_some_and(|now| Arc::ptr_eq(&now, &bmc))
     };
-    read::collections(&bmc, &root, &wanted, |r| {
+    let listed: std::collections::HashSet<String> = inventory
+        .bmc_members(&id)
+        .into_iter()
+        .map(|(_, uri)| uri)
+        .collect();
+    read::collections(&bmc, &root, &wanted, &listed, |r| {
         // A BMC removed or replaced meanwhile: its results are not ours to record.
         if !current(&inventory) {
             return;
@@ -276,7 +281,7 @@ async fn discover_one(
                 if let Some(t) = collection_type {
                     types.push((r.name.clone(), t));
                 }
-                members
+                members.into_iter().map(|(_, local)| local).collect()
             }
             read::Outcome::Absent => Vec::new(),
             read::Outcome::Failed(e) => {

@@ -15,13 +15,18 @@ use std::collections::{HashMap, HashSet};
 pub const MAX_PAGES: usize = 200;
 /// Requests one BMC's discovery has in flight at once (the client's own cap applies too).
 pub const READS_AT_ONCE: usize = 4;
+/// Collections whose new members are read once before they are listed: some BMCs list a system,
+/// chassis or manager that answers 404, and inventory clients (Ansible, redfish_utilities) stop
+/// at the first member they cannot read. Other collections are listed as the BMC lists them.
+pub const VERIFIED: &[&str] = &["Chassis", "Managers", "Systems"];
 
 /// What became of one collection (or of a service singleton on the way to some).
 #[derive(Debug)]
 pub enum Outcome {
-    /// Read whole: its members (aggregate URIs, in the BMC's order) and its type.
+    /// Read whole: its members (the BMC's URI and the aggregate's, in the BMC's order) and its
+    /// type.
     Found {
-        members: Vec<String>,
+        members: Vec<(String, String)>,
         collection_type: Option<CollectionType>,
     },
     /// The BMC does not link it: it has none.
@@ -46,10 +51,12 @@ pub async fn service_root(bmc: &BmcEntry) -> Result<Value, AggError> {
 
 /// Reads `wanted` collections of the BMC whose ServiceRoot is `root`; every outcome is handed to
 /// `each` as soon as it is known.
+/// `listed` are the members the aggregate lists already (not verified again).
 pub async fn collections(
     bmc: &BmcEntry,
     root: &Value,
     wanted: &[&'static str],
+    listed: &HashSet<String>,
     mut each: impl FnMut(Read),
 ) {
     let mut located = Vec::new();
@@ -69,6 +76,13 @@ pub async fn collections(
     let reads = futures_util::stream::iter(located)
         .map(|(name, path)| async move {
             let outcome = match read_collection(bmc, &path).await {
+                Ok(Outcome::Found {
+                    members,
+                    collection_type,
+                }) if VERIFIED.contains(&name.as_str()) => Outcome::Found {
+                    members: without_ghosts(bmc, &name, members, listed).await,
+                    collection_type,
+                },
                 Ok(found) => found,
                 Err(e) => Outcome::Failed(e),
             };
@@ -79,6 +93,36 @@ pub async fn collections(
     while let Some(read) = reads.next().await {
         each(read);
     }
+}
+
+/// `members` less those the BMC answers 404 or 410 for (read once each, unless already listed).
+async fn without_ghosts(
+    bmc: &BmcEntry,
+    collection: &str,
+    members: Vec<(String, String)>,
+    listed: &HashSet<String>,
+) -> Vec<(String, String)> {
+    let checks = futures_util::stream::iter(members)
+        .map(|(bmc_uri, local)| async move {
+            if listed.contains(&local) {
+                return Some((bmc_uri, local));
+            }
+            let path = bmc_relative(bmc, &bmc_uri);
+            match bmc
+                .client
+                .send_past_breaker(Method::GET, &path, &[], Bytes::new())
+                .await
+            {
+                Ok(r) if r.status == http::StatusCode::NOT_FOUND || r.status == http::StatusCode::GONE => {
+                    tracing::warn!(bmc = %bmc.id, collection, member = %path, status = r.status.as_u16(), "a listed member is not there; not listed");
+                    None
+                }
+                // Anything else (even a failure to read it now) is no proof it is absent.
+                _ => Some((bmc_uri, local)),
+            }
+        })
+        .buffered(READS_AT_ONCE);
+    checks.filter_map(|m| async move { m }).collect().await
 }
 
 enum Place {
@@ -181,7 +225,7 @@ async fn read_collection(bmc: &BmcEntry, path: &str) -> Result<Outcome, AggError
         members.extend(
             list.iter()
                 .filter_map(|m| m.get("@odata.id").and_then(Value::as_str))
-                .filter_map(|uri| localize_uri(uri, &ctx)),
+                .filter_map(|uri| localize_uri(uri, &ctx).map(|local| (uri.to_owned(), local))),
         );
         match body.get("Members@odata.nextLink").and_then(Value::as_str) {
             Some(next) => page = bmc_relative(bmc, next),
