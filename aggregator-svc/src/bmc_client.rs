@@ -22,13 +22,14 @@ use tokio::sync::{Mutex, Semaphore};
 
 const SESSIONS_PATH: &str = "/redfish/v1/SessionService/Sessions";
 
-/// Timeouts and caps shared by every BMC client.
-#[derive(Debug, Clone, Copy)]
+/// Timeouts, caps and TLS configurations shared by every BMC client.
+#[derive(Debug, Clone)]
 pub struct ClientLimits {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub per_bmc_concurrency: usize,
     pub max_reply_bytes: usize,
+    pub tls: Arc<crate::tls::TlsConfigs>,
 }
 
 /// A reply from the BMC, whatever its status: the BMC's own 4xx/5xx are answers, not errors.
@@ -84,18 +85,14 @@ impl std::fmt::Debug for BmcClient {
 
 impl BmcClient {
     pub fn new(bmc: &ValidBmc, limits: ClientLimits) -> Result<Arc<Self>, String> {
-        let tls = crate::tls::client_config(bmc.verify_tls, bmc.ca_file.as_deref())?;
+        let tls = limits.tls.get(bmc.verify_tls, bmc.ca_file.as_deref())?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(limits.connect_timeout));
         http.set_nodelay(true);
         http.set_keepalive(Some(Duration::from_secs(60)));
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
+        // http or https as the BMC's URL says (not forced), ALPN from the shared configuration.
+        let connector = HttpsConnector::from((http, tls));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(limits.per_bmc_concurrency.max(1))
@@ -498,6 +495,7 @@ mod tests {
             request_timeout: Duration::from_secs(5),
             per_bmc_concurrency: 4,
             max_reply_bytes: 1 << 20,
+            tls: Default::default(),
         };
         BmcClient::new(&bmc, limits).expect("client")
     }

@@ -30,9 +30,10 @@ pub struct AggregatorConfig {
     /// (1 s first, doubling up to this; never beyond `discovery_interval_secs`).
     #[serde(default = "default_retry_max")]
     pub retry_max_secs: u64,
-    /// How many BMCs are discovered at once.
-    #[serde(default = "default_discovery_concurrency")]
-    pub discovery_concurrency: usize,
+    /// How many BMCs are discovered at once; unset: as many as there are BMCs, between 16 and
+    /// 256 (a fleet is listed in a few rounds, however large).
+    #[serde(default)]
+    pub discovery_concurrency: Option<usize>,
     /// Connect timeout to a BMC, milliseconds. Past it the BMC is unreachable (503).
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_ms: u64,
@@ -117,9 +118,6 @@ fn default_discovery_interval() -> u64 {
 }
 fn default_retry_max() -> u64 {
     30
-}
-fn default_discovery_concurrency() -> usize {
-    16
 }
 fn default_connect_timeout() -> u64 {
     3_000
@@ -230,7 +228,10 @@ impl AggregatorConfig {
             ("retry_max_secs", self.retry_max_secs),
             ("connect_timeout_ms", self.connect_timeout_ms),
             ("request_timeout_ms", self.request_timeout_ms),
-            ("discovery_concurrency", self.discovery_concurrency as u64),
+            (
+                "discovery_concurrency",
+                self.discovery_concurrency.unwrap_or(1) as u64,
+            ),
             ("per_bmc_concurrency", self.per_bmc_concurrency as u64),
             ("max_reply_bytes", self.max_reply_bytes as u64),
         ];
@@ -340,7 +341,7 @@ mod tests {
             discovery_interval_secs: 300,
             retry_max_secs: 30,
             sources_key_file: None,
-            discovery_concurrency: 16,
+            discovery_concurrency: None,
             connect_timeout_ms: 3000,
             request_timeout_ms: 30000,
             per_bmc_concurrency: 4,

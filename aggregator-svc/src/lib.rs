@@ -112,6 +112,7 @@ pub async fn run(
         request_timeout: Duration::from_millis(config.request_timeout_ms),
         per_bmc_concurrency: config.per_bmc_concurrency,
         max_reply_bytes: config.max_reply_bytes,
+        tls: Default::default(),
     };
     let (health_events, health_rx) = tokio::sync::mpsc::unbounded_channel();
     let key_file = config
@@ -128,7 +129,7 @@ pub async fn run(
         .await
         .map_err(|e| RunError::State(e.to_string()))?;
     let running = sources.effective(bmcs.clone());
-    let entries = sources::entries_for(&running, &[], &[], limits, &health_events)
+    let entries = sources::entries_for(&running, &[], &[], limits.clone(), &health_events)
         .map_err(|e| RunError::Config(svc_common::ConfigError::at("aggregator.bmcs", e)))?;
     sources.set_applied(running);
     let inventory = Arc::new(Inventory::new(entries));

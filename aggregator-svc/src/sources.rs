@@ -156,7 +156,7 @@ pub fn entries_for(
         };
         let client = match reusable {
             Some(entry) => entry.client.clone(),
-            None => BmcClient::new(bmc, limits).map_err(|e| format!("BMC {key}: {e}"))?,
+            None => BmcClient::new(bmc, limits.clone()).map_err(|e| format!("BMC {key}: {e}"))?,
         };
         let entry =
             BmcEntry::with_options(client, bmc.pdu_socket.clone(), Some(health_events.clone()));
@@ -176,7 +176,7 @@ pub async fn apply(state: &AppState, list: Vec<(ValidBmc, Origin)>) -> Result<()
         &list,
         &state.sources.applied(),
         &before,
-        state.limits,
+        state.limits.clone(),
         &state.health_events,
     )?;
     replace(&state.inventory, &before, entries).await;

@@ -14,13 +14,49 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// The client configurations BMCs share: one for `verify_tls = false`, one with the system's
+/// roots (a root store is some hundred kilobytes: one per BMC made a 1,000-BMC aggregator weigh
+/// a hundred megabytes). A BMC with its own `ca_file` gets its own, read when its client is made.
+#[derive(Default)]
+pub struct TlsConfigs {
+    shared: std::sync::Mutex<[Option<Arc<ClientConfig>>; 2]>,
+}
+
+impl std::fmt::Debug for TlsConfigs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsConfigs")
+    }
+}
+
+impl TlsConfigs {
+    /// The configuration for a BMC, ALPN set (h2, http/1.1).
+    pub fn get(&self, verify: bool, ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
+        if ca_file.is_some() {
+            return with_alpn(client_config(verify, ca_file)?);
+        }
+        let slot = usize::from(verify);
+        let mut shared = self.shared.lock().map_err(|_| "TLS cache poisoned")?;
+        if let Some(config) = &shared[slot] {
+            return Ok(config.clone());
+        }
+        let config = with_alpn(client_config(verify, None)?)?;
+        shared[slot] = Some(config.clone());
+        Ok(config)
+    }
+}
+
+fn with_alpn(mut config: ClientConfig) -> Result<Arc<ClientConfig>, String> {
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
 /// The rustls client configuration for one BMC.
 pub fn client_config(verify: bool, ca_file: Option<&Path>) -> Result<ClientConfig, String> {
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
-    // ALPN (h2, http/1.1) is set by the hyper-rustls connector builder.
+    // ALPN (h2, http/1.1) is set by TlsConfigs::get.
     let config = if !verify {
         builder
             .dangerous()

@@ -43,7 +43,8 @@ pub struct DiscoveryTask {
     pub interval: Duration,
     /// The longest wait between two tries of a failing BMC (at most `interval`).
     pub retry_max: Duration,
-    pub concurrency: usize,
+    /// BMCs read at once; None sizes it to the fleet ([`auto_concurrency`]).
+    pub concurrency: Option<usize>,
     /// Discovery results go to the aggregator's log when set.
     pub log: Option<EventLog>,
     /// Notified to read every BMC at once (Manager.Reset, config reload, sources changed).
@@ -109,11 +110,12 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
     let mut jobs: JoinSet<(String, HealthState)> = JoinSet::new();
     loop {
         let bmcs = inventory.bmcs();
+        let limit = concurrency.unwrap_or_else(|| auto_concurrency(bmcs.len()));
         slots.retain(|id, _| bmcs.iter().any(|b| b.id.as_str() == id));
         let now = Instant::now();
         for bmc in &bmcs {
             let slot = slots.entry(bmc.id.to_string()).or_insert_with(Slot::now);
-            if slot.running || slot.due > now || jobs.len() >= concurrency.max(1) {
+            if slot.running || slot.due > now || jobs.len() >= limit.max(1) {
                 continue;
             }
             slot.running = true;
@@ -154,6 +156,12 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
             }
         }
     }
+}
+
+/// As many BMCs at once as there are, between 16 and 256: a rack is read in one round, a fleet
+/// of thousands in a few, and a switch CPU is not asked for thousands of TLS handshakes at once.
+pub fn auto_concurrency(bmcs: usize) -> usize {
+    bmcs.clamp(16, 256)
 }
 
 async fn sleep_until(due: Option<Instant>) {
@@ -407,6 +415,14 @@ async fn load_remembered(inventory: &Inventory, store: &Store) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concurrency_follows_the_fleet_within_bounds() {
+        assert_eq!(
+            [1, 16, 48, 256, 1000].map(auto_concurrency),
+            [16, 16, 48, 256, 256]
+        );
+    }
 
     #[test]
     fn failing_bmcs_back_off_and_healthy_ones_wait_the_interval() {

@@ -50,8 +50,10 @@ pub async fn service_root(bmc: &BmcEntry) -> Result<Value, AggError> {
 }
 
 /// Reads `wanted` collections of the BMC whose ServiceRoot is `root`; every outcome is handed to
-/// `each` as soon as it is known.
-/// `listed` are the members the aggregate lists already (not verified again).
+/// `each` as soon as it is known. The ServiceRoot's own collections (Systems, Chassis, Managers
+/// first: what clients look for) are read while the service singletons that lead to the nested
+/// ones are still being fetched. `listed` are the members the aggregate lists already (not
+/// verified again).
 pub async fn collections(
     bmc: &BmcEntry,
     root: &Value,
@@ -59,40 +61,40 @@ pub async fn collections(
     listed: &HashSet<String>,
     mut each: impl FnMut(Read),
 ) {
-    let mut located = Vec::new();
-    for (name, place) in locate(bmc, root, wanted).await {
-        match place {
-            Place::At(path) => located.push((name, path)),
-            Place::Absent => each(Read {
-                name,
-                outcome: Outcome::Absent,
-            }),
-            Place::Failed(e) => each(Read {
-                name,
-                outcome: Outcome::Failed(e),
-            }),
-        }
-    }
-    let reads = futures_util::stream::iter(located)
-        .map(|(name, path)| async move {
-            let outcome = match read_collection(bmc, &path).await {
-                Ok(Outcome::Found {
-                    members,
-                    collection_type,
-                }) if VERIFIED.contains(&name.as_str()) => Outcome::Found {
-                    members: without_ghosts(bmc, &name, members, listed).await,
-                    collection_type,
-                },
-                Ok(found) => found,
-                Err(e) => Outcome::Failed(e),
-            };
-            Read { name, outcome }
-        })
+    let (mut top, nested): (Vec<&'static str>, Vec<&'static str>) =
+        wanted.iter().partition(|c| !c.contains('/'));
+    top.sort_by_key(|c| !VERIFIED.contains(c));
+    let top_places = futures_util::stream::once(async move { locate(bmc, root, &top).await });
+    let nested_places = futures_util::stream::once(async move { locate(bmc, root, &nested).await });
+    let reads = top_places
+        .chain(nested_places)
+        .flat_map(futures_util::stream::iter)
+        .map(|(name, place)| read_place(bmc, name, place, listed))
         .buffer_unordered(READS_AT_ONCE);
     tokio::pin!(reads);
     while let Some(read) = reads.next().await {
         each(read);
     }
+}
+
+/// What became of one located collection (read now when it is there).
+async fn read_place(bmc: &BmcEntry, name: String, place: Place, listed: &HashSet<String>) -> Read {
+    let outcome = match place {
+        Place::Absent => Outcome::Absent,
+        Place::Failed(e) => Outcome::Failed(e),
+        Place::At(path) => match read_collection(bmc, &path).await {
+            Ok(Outcome::Found {
+                members,
+                collection_type,
+            }) if VERIFIED.contains(&name.as_str()) => Outcome::Found {
+                members: without_ghosts(bmc, &name, members, listed).await,
+                collection_type,
+            },
+            Ok(found) => found,
+            Err(e) => Outcome::Failed(e),
+        },
+    };
+    Read { name, outcome }
 }
 
 /// `members` less those the BMC answers 404 or 410 for (read once each, unless already listed).

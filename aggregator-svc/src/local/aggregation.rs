@@ -325,7 +325,7 @@ async fn create(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
         pdu_socket,
     };
     // The client is made first: a BMC that cannot be set up is refused before anything is stored.
-    crate::bmc_client::BmcClient::new(&bmc, ctx.state.limits)
+    crate::bmc_client::BmcClient::new(&bmc, ctx.state.limits.clone())
         .map_err(|_| bad(Message::property_value_format_error(&host, "HostName")))?;
     sources.save(bmc).await?;
     reapply(ctx).await?;
@@ -367,7 +367,7 @@ async fn change(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
     if let Some(password) = string(&patch, "Password")? {
         bmc.password = password;
     }
-    crate::bmc_client::BmcClient::new(&bmc, ctx.state.limits).map_err(|e| {
+    crate::bmc_client::BmcClient::new(&bmc, ctx.state.limits.clone()).map_err(|e| {
         AggError::BadRequest {
             message: Message::property_value_format_error(&e, "HostName"),
         }
