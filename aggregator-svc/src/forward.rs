@@ -40,13 +40,26 @@ pub async fn forward(
     // Failures that concern the whole BMC open its breaker (in the client); discovery owns
     // the BMC's health.
     let reply = bmc.client.send(method, &target, &headers, body).await?;
-    let mut reply = localize_reply(bmc, reply)?;
     if exchange.method == Method::HEAD {
+        let mut reply = localize_reply(bmc, reply)?;
         reply.body = Bytes::new();
         return Ok(reply);
     }
+    localized(bmc, reply, &exchange.path)
+}
+
+/// A BMC's reply as the client of the aggregate sees it: status kept, body and Location/Link
+/// headers localized, and an error status without a body given a Redfish error naming the BMC
+/// (`path` is the aggregate path the client asked for). Also what the aggregate's own actions that
+/// stand for one BMC's (SimpleUpdate on one server) answer with.
+pub fn localized(
+    bmc: &BmcEntry,
+    reply: crate::bmc_client::BmcReply,
+    path: &str,
+) -> Result<Reply, AggError> {
+    let mut reply = localize_reply(bmc, reply)?;
     if reply.status >= 400 && reply.body.is_empty() {
-        explain_bare_error(&mut reply, bmc, &exchange.path);
+        explain_bare_error(&mut reply, bmc, path);
     }
     Ok(reply)
 }

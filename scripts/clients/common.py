@@ -12,6 +12,7 @@ EXPECTED FAILURE is a known problem of the aggregate (see the comment at its cal
 fail the layer, but it is printed on every run until the product is fixed.
 """
 
+import json
 import os
 import sys
 import time
@@ -47,6 +48,17 @@ def sim_get(bmc, path):
     r = requests.get(sims()[bmc] + path, auth=SIM_AUTH, verify=False, timeout=10)
     r.raise_for_status()
     return r.json()
+
+
+def sim_simple_updates(bmc):
+    """The bodies of the SimpleUpdate requests a BMC accepted: bmc-sim keeps each one in its task's
+    Payload (JsonBody), so a scenario sees what reached the BMC, not what the aggregate said."""
+    bodies = []
+    for member in sim_get(bmc, "/redfish/v1/TaskService/Tasks").get("Members", []):
+        payload = sim_get(bmc, member["@odata.id"]).get("Payload", {})
+        if payload.get("TargetUri", "").rstrip("/").endswith("UpdateService.SimpleUpdate"):
+            bodies.append(json.loads(payload.get("JsonBody") or "{}"))
+    return bodies
 
 
 def agg_get(path, token=None):

@@ -6,8 +6,9 @@ against the aggregate, over HTTPS through Apache, each effect checked at the sim
   -> redfish_utilities: set_system_boot (ETag + If-Match through the aggregate; Boot at the BMC),
   get_system_boot, system_reset, get_system_inventory / print_system_inventory over the whole
   rack, get_log_entries (a BMC log paged by nextLink), insert/eject_virtual_media (found through
-  Links.ManagedBy), simple_update (expected failure, see below), a BMC's own SimpleUpdate in the
-  per-BMC namespace polled with poll_task_monitor (task Completed at the BMC) ->
+  Links.ManagedBy), simple_update over the aggregate's UpdateService (the request at the BMC with
+  its own target URIs), a BMC's own SimpleUpdate in the per-BMC namespace polled with
+  poll_task_monitor (task Completed at the BMC) ->
   logout (the old token then gets 401, the session resource 404).
 """
 
@@ -18,7 +19,7 @@ import secrets
 import redfish
 import redfish_utilities
 
-from common import BASE, CA, PASSWORD, USER, Checks, agg_get, sim_get, sims, wait_for
+from common import BASE, CA, PASSWORD, USER, Checks, agg_get, sim_get, sim_simple_updates, sims, wait_for
 
 BMC, SYS = "s1", "1"  # a dmtf-profile BMC; its system is /redfish/v1/Systems/s1-1 in the aggregate
 AGG_SYS = "/redfish/v1/Systems/%s-%s" % (BMC, SYS)
@@ -122,27 +123,28 @@ c.step("redfish_utilities.eject_virtual_media RemovableDisk",
        lambda: redfish_utilities.eject_virtual_media(client, "RemovableDisk", system_id="%s-%s" % (VM_BMC, VM_SYS)))
 c.equal("virtual media at the BMC after eject", sim_get(VM_BMC, VM_PATH).get("Inserted"), False)
 
-# Firmware update. The aggregate's own UpdateService only merges the inventories; each server's
-# update is started on that BMC's UpdateService under /redfish/v1/Oem/RedDrum/Bmcs/<bmc>/.
+# Firmware update the way every client does it (Ansible's redfish_command Update SimpleUpdate
+# too): the UpdateService from the ServiceRoot, its #UpdateService.SimpleUpdate with Targets naming
+# an aggregated FirmwareInventory member. The aggregate passes it on to that server's BMC with the
+# BMC's own URIs and answers with the BMC's task monitor, rewritten into the aggregate.
 FW_BMC = "s4"
 fw_image = "http://images.example.invalid/fw-%s.bin" % secrets.token_hex(4)
-# EXPECTED FAILURE (product gap, reported to the lead): redfish_utilities.simple_update, like
-# every client that updates firmware (Ansible's redfish_command Update SimpleUpdate too), finds the
-# UpdateService from the ServiceRoot and POSTs its #UpdateService.SimpleUpdate with Targets naming
-# the aggregated FirmwareInventory members; the aggregate's UpdateService has no Actions, so no
-# standard client can update a server's firmware through the aggregate's service root.
-try:
-    redfish_utilities.simple_update(client, fw_image, targets=["/redfish/v1/UpdateService/FirmwareInventory/%s-BIOS" % FW_BMC])
-    c.check("redfish_utilities.simple_update over the aggregate's UpdateService (was an expected failure: "
-            "remove the mark)", True)
-except redfish_utilities.update.RedfishUpdateServiceNotFoundError as e:  # "Service does not support SimpleUpdate"
-    c.expected_failure("redfish_utilities.simple_update with Targets over the aggregate's UpdateService",
-                       "%s: %s" % (type(e).__name__, e))
-except Exception as e:  # noqa: BLE001 - anything else is a new failure
-    c.check("redfish_utilities.simple_update over the aggregate's UpdateService", False, "%s: %s" % (type(e).__name__, e))
+r = c.step("redfish_utilities.simple_update over the aggregate's UpdateService (Targets %s-BIOS)" % FW_BMC,
+           lambda: redfish_utilities.simple_update(client, fw_image, protocol="HTTP",
+                                                   targets=["/redfish/v1/UpdateService/FirmwareInventory/%s-BIOS" % FW_BMC]))
+monitor = (r.getheader("Location") or "") if r is not None else ""
+c.check("simple_update answers 202 with the BMC's task monitor in the aggregate", r is not None and r.status == 202
+        and monitor.startswith("/redfish/v1/TaskService/TaskMonitors/%s-" % FW_BMC),
+        "%s Location %r" % (getattr(r, "status", None), monitor))
+if r is not None:
+    c.step("redfish_utilities.poll_task_monitor until the update completes",
+           lambda: redfish_utilities.poll_task_monitor(client, r, silent=True))
+c.equal("the SimpleUpdate at the BMC: the image and the BMC's own target",
+        [(b.get("ImageURI"), b.get("Targets")) for b in sim_simple_updates(FW_BMC) if b.get("ImageURI") == fw_image],
+        [(fw_image, ["/redfish/v1/UpdateService/FirmwareInventory/BIOS"])])
 
-# The documented way works with the library: the BMC's own SimpleUpdate in the per-BMC namespace,
-# its 202 task monitor (Location rewritten) polled with the Tacklebox until the task completes.
+# A BMC's own SimpleUpdate in the per-BMC namespace works too: its 202 task monitor (Location
+# rewritten) polled with the Tacklebox until the task completes.
 bmc_update = client.get("/redfish/v1/Oem/RedDrum/Bmcs/%s/UpdateService" % FW_BMC)
 fw_target = bmc_update.dict.get("Actions", {}).get("#UpdateService.SimpleUpdate", {}).get("target", "")
 c.equal("the BMC's SimpleUpdate target is in the per-BMC namespace", fw_target,

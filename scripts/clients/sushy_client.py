@@ -6,7 +6,8 @@ Apache with session auth, each effect checked at the simulated BMC.
   set_system_boot_options (Pxe, Once, UEFI; then Hdd, Continuous) read back after refresh() ->
   NICs and storage (what Ironic inspects) -> bios.set_attributes applied by a ForceRestart ->
   the system's manager and chassis -> virtual media insert / eject through the manager ->
-  UpdateService.simple_update (expected failure, see below) -> session closed (token 401).
+  UpdateService.simple_update (the request at the BMC with its own target URI) -> session closed
+  (token 401).
 
 Systems: s2 (idrac: VirtualMedia under the Manager, absolute ManagedBy links at the BMC) and
 s5 (ilo: trailing slashes on every @odata.id and action target); both offer VirtualMedia under the
@@ -19,7 +20,7 @@ import secrets
 import sushy
 from sushy import auth
 
-from common import BASE, CA, PASSWORD, USER, Checks, agg_get, sim_get, wait_for
+from common import BASE, CA, PASSWORD, USER, Checks, agg_get, sim_get, sim_simple_updates, wait_for
 
 c = Checks("sushy")
 
@@ -151,18 +152,20 @@ if system is not None:
                 sim_get(bmc, "/redfish/v1/Systems/1/VirtualMedia/CD1").get("Inserted"), False)
 
 # Firmware update the way Ironic's redfish firmware interface does it: the UpdateService from the
-# ServiceRoot, #UpdateService.SimpleUpdate with Targets.
-# EXPECTED FAILURE (product gap, reported to the lead; same gap as in redfish_lib.py): the
-# aggregate's UpdateService has no Actions (updates are started on each BMC's own UpdateService
-# under /redfish/v1/Oem/RedDrum/Bmcs/<bmc>/), so sushy raises MissingAttributeError.
-try:
-    root.get_update_service().simple_update("http://images.example.invalid/fw.bin",
-                                            targets=["/redfish/v1/UpdateService/FirmwareInventory/s5-1"])
-    c.check("UpdateService.simple_update over the aggregate (was an expected failure: remove the mark)", True)
-except sushy.exceptions.MissingAttributeError as e:
-    c.expected_failure("sushy UpdateService.simple_update over the aggregate's UpdateService", e)
-except Exception as e:  # noqa: BLE001 - anything else is a new failure
-    c.check("sushy UpdateService.simple_update over the aggregate's UpdateService", False, "%s: %s" % (type(e).__name__, e))
+# ServiceRoot, #UpdateService.SimpleUpdate with Targets naming an aggregated FirmwareInventory
+# member (s5 is an ilo: trailing slashes on its URIs); the request must reach that BMC with its own
+# target URI.
+fw_image = "http://images.example.invalid/sushy-%s.bin" % secrets.token_hex(4)
+monitor = c.step("UpdateService.simple_update over the aggregate (Targets s5-1)",
+                 lambda: root.get_update_service().simple_update(
+                     fw_image, targets=["/redfish/v1/UpdateService/FirmwareInventory/s5-1"]))
+if monitor is not None:
+    # sushy prefers the Task's @odata.id of the 202 body to the Location of the task monitor.
+    c.check("simple_update gives the BMC's task in the aggregate",
+            monitor.task_monitor_uri.startswith("/redfish/v1/TaskService/Tasks/s5-"), monitor.task_monitor_uri)
+c.equal("the SimpleUpdate at the BMC: the image and the BMC's own target",
+        [(b.get("ImageURI"), b.get("Targets")) for b in sim_simple_updates("s5") if b.get("ImageURI") == fw_image],
+        [(fw_image, ["/redfish/v1/UpdateService/FirmwareInventory/1"])])
 
 # Closing the session (what Sushy does when it is dropped): the token is dead afterwards.
 token = session.get_session_key()

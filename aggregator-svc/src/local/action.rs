@@ -73,6 +73,27 @@ impl<'a> ActionBody<'a> {
         }
     }
 
+    /// A required array of strings: absent or null is missing; an empty array is refused too
+    /// (ActionParameterValueError), since a required list names at least one thing.
+    pub fn required_strings(&self, name: &str) -> Result<Vec<String>, AggError> {
+        if matches!(self.map.get(name), None | Some(Value::Null)) {
+            return Err(self.missing(name));
+        }
+        let items = self.strings(name)?;
+        if items.is_empty() {
+            return Err(bad(Message::action_parameter_value_error(
+                name,
+                self.action,
+            )));
+        }
+        Ok(items)
+    }
+
+    /// The body as the client sent it (parameters and annotations), e.g. to pass it on.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.map
+    }
+
     pub fn integer(&self, name: &str) -> Result<Option<i64>, AggError> {
         match self.map.get(name) {
             None | Some(Value::Null) => Ok(None),
@@ -172,6 +193,17 @@ mod tests {
         assert_eq!(b.integer("N").expect("N"), Some(3));
         assert_eq!(b.required_link("L").expect("L"), "/redfish/v1/X");
         assert_eq!(b.strings("S").expect("S"), vec!["a", "b"]);
+        assert_eq!(b.required_strings("S").expect("S"), vec!["a", "b"]);
+        assert_eq!(key(b.required_strings("Z")), "ActionParameterMissing");
+        assert_eq!(
+            key(b.required_strings("F")),
+            "ActionParameterValueTypeError"
+        );
+        let empty = ActionBody::parse(br#"{"S":[]}"#, "Act", &["S"]).expect("parsed");
+        assert_eq!(
+            key(empty.required_strings("S")),
+            "ActionParameterValueError"
+        );
         assert_eq!(key(b.required_string("Z")), "ActionParameterMissing");
         assert_eq!(key(b.required_string("N")), "ActionParameterValueTypeError");
         assert_eq!(key(b.strings("A")), "ActionParameterValueTypeError");

@@ -302,9 +302,9 @@ async fn start_task(ctx: &Ctx<'_>, a: &Aggregate, action: &str) -> Result<Reply,
         name: format!("Aggregate {} {}", a.id, action.what()),
         origin: uri_of(&a.id),
         user: ctx.ex.user.clone(),
-        action,
+        what: action.what().to_owned(),
         pace,
-        systems: systems(a),
+        elements: reset::on_systems(&ctx.state.inventory, &action, systems(a)),
     };
     let rack = ctx.state.rack.clone();
     let id = reset::start_job(

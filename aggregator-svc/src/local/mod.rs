@@ -3,7 +3,8 @@
 //! ([`chassis`], [`power`]), the switch and host chassis' sensors and the switch reset
 //! ([`parts`]), the rack manager ([`manager`], [`logs`]), local tasks ([`tasks`]) and the PDU
 //! reseat action ([`pdu`]), the CertificateService ([`certificates`]), the AggregationService's
-//! Aggregates ([`aggregates`]). Handlers are thin: the state they read is in [`crate::rack`].
+//! Aggregates ([`aggregates`]), the UpdateService's SimpleUpdate over the rack's servers
+//! ([`update`]). Handlers are thin: the state they read is in [`crate::rack`].
 
 pub mod action;
 mod aggregates;
@@ -21,6 +22,7 @@ pub mod power;
 pub mod reply;
 mod services;
 mod tasks;
+mod update;
 
 use crate::AppState;
 use crate::config::rack::RackSettings;
@@ -105,6 +107,7 @@ pub async fn serve(state: &Arc<AppState>, exchange: &Exchange) -> Result<Reply, 
         ["CertificateService", rest @ ..] => certificates::serve(&ctx, rest).await,
         ["AggregationService", "Aggregates", rest @ ..] => aggregates::serve(&ctx, rest).await,
         ["AggregationService", rest @ ..] => aggregation::serve(&ctx, rest).await,
+        ["UpdateService", rest @ ..] => update::serve(&ctx, rest).await,
         ["TaskService", "Tasks", id] => tasks::serve_task(&ctx, id),
         ["TaskService", "TaskMonitors", id] => tasks::serve_monitor(&ctx, id),
         _ => Err(ctx.not_found()),

@@ -1,6 +1,7 @@
-//! UpdateService and TaskService of the aggregate: they exist so the merged FirmwareInventory,
-//! SoftwareInventory and Tasks collections have their standard parents. A BMC's own UpdateService
-//! (with its SimpleUpdate action) stays reachable at /redfish/v1/Oem/RedDrum/Bmcs/<bmc>/UpdateService.
+//! UpdateService and TaskService of the aggregate: the standard parents of the merged
+//! FirmwareInventory, SoftwareInventory and Tasks collections. The UpdateService's SimpleUpdate
+//! passes updates on to the targets' BMCs ([`super::update`]); a BMC's own UpdateService stays
+//! reachable at /redfish/v1/Oem/RedDrum/Bmcs/<bmc>/UpdateService.
 
 use crate::inventory::Inventory;
 use serde_json::{Value, json};
@@ -15,16 +16,17 @@ pub const ROOT_LINKS: &[(&str, &str)] = &[
 
 pub fn singleton(_inventory: &Inventory, path: &str) -> Option<Value> {
     match path {
-        "/redfish/v1/UpdateService" => Some(json!({
-            "@odata.id": "/redfish/v1/UpdateService",
+        super::update::SERVICE_URI => Some(json!({
+            "@odata.id": super::update::SERVICE_URI,
             "@odata.type": "#UpdateService.v1_11_0.UpdateService",
             "Id": "UpdateService",
             "Name": "Update Service",
-            "Description": "The rack's firmware and software inventory, merged from every server. Firmware updates are started on each server's own UpdateService, under /redfish/v1/Oem/RedDrum/Bmcs/<bmc>/UpdateService.",
+            "Description": "The rack's firmware and software inventory, merged from every server. SimpleUpdate passes an update on to the servers its Targets name.",
             "ServiceEnabled": true,
             "Status": {"State": "Enabled", "Health": "OK"},
             "FirmwareInventory": {"@odata.id": "/redfish/v1/UpdateService/FirmwareInventory"},
             "SoftwareInventory": {"@odata.id": "/redfish/v1/UpdateService/SoftwareInventory"},
+            "Actions": super::update::actions(),
         })),
         "/redfish/v1/TaskService" => Some(json!({
             "@odata.id": "/redfish/v1/TaskService",

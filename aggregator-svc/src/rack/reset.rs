@@ -1,12 +1,15 @@
-//! ComputerSystem actions fanned out to many servers as one local Task with a message per server:
-//! the rack's `#Chassis.Reset` (ComputerSystem.Reset on every aggregated server) and the
-//! Aggregates' Reset and SetDefaultBootOrder (on their element systems), in batches.
+//! Actions fanned out to many servers as one local Task with a message per element: the rack's
+//! `#Chassis.Reset` (ComputerSystem.Reset on every aggregated server) and the Aggregates' Reset and
+//! SetDefaultBootOrder (on their element systems), in batches; the UpdateService's SimpleUpdate
+//! over several BMCs brings its own elements (one per BMC, [`crate::local`]'s `update`).
 
 use crate::error::AggError;
 use crate::inventory::{BmcEntry, Inventory};
 use crate::rack::Rack;
 use crate::rack::tasks::{Outcome, finish_body, push_message};
 use bytes::Bytes;
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use http::{HeaderName, HeaderValue, Method};
 use redfish::events::EventMessage;
 use redfish::messages::Message;
@@ -89,22 +92,40 @@ impl Default for Pace {
     }
 }
 
-/// One fan-out: the task's name, the resource its log entries are about, who asked, and the
-/// systems (aggregate URIs) to act on.
-#[derive(Debug, Clone)]
+/// One element's work in a job: a future does nothing until polled, so it starts only when the
+/// job's pace lets it; it ends with the element's success and its message for the Task.
+pub type Element = BoxFuture<'static, (bool, Value)>;
+
+/// One fan-out: the task's name, the resource its log entries are about, who asked, what (for the
+/// log: "ForceRestart", "SimpleUpdate"), and the elements to run at `pace`.
 pub struct Job {
     pub name: String,
     pub origin: String,
     pub user: String,
-    pub action: SystemAction,
+    pub what: String,
     pub pace: Pace,
-    pub systems: Vec<String>,
+    pub elements: Vec<Element>,
+}
+
+/// `action` on each of `systems` (aggregate URIs): one element per system.
+pub fn on_systems(
+    inventory: &Arc<Inventory>,
+    action: &SystemAction,
+    systems: Vec<String>,
+) -> Vec<Element> {
+    systems
+        .into_iter()
+        .map(|system| {
+            let (inventory, action) = (inventory.clone(), action.clone());
+            async move { run_on_system(&inventory, &system, &action).await }.boxed()
+        })
+        .collect()
 }
 
 /// Every per-server message names the BMC and the server in `Oem.RedDrum` (a BMC's error comes
 /// from the Base registry, whose messages have no argument naming the resource), so a client maps
 /// results to servers by one property whatever the message.
-fn about(mut message: Value, bmc: Option<&str>, system: &str) -> Value {
+pub fn about(mut message: Value, bmc: Option<&str>, system: &str) -> Value {
     if let Some(obj) = message.as_object_mut() {
         let oem = obj.entry("Oem").or_insert_with(|| json!({}));
         if !oem.is_object() {
@@ -175,8 +196,9 @@ async fn send_action(
 }
 
 /// The BMC's own error: its first `@Message.ExtendedInfo` entry (localized, as a forwarded reply
-/// would be), or, when it sent none, which status it answered.
-fn bmc_error(bmc: &BmcEntry, status: u16, body: &[u8], system: &str) -> Value {
+/// would be), or, when it sent none, which status it answered (about `system`, the resource acted
+/// on).
+pub fn bmc_error(bmc: &BmcEntry, status: u16, body: &[u8], system: &str) -> Value {
     let own = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| v["error"]["@Message.ExtendedInfo"].get(0).cloned())
@@ -211,43 +233,49 @@ pub async fn start(
     reset_type: &str,
     user: &str,
 ) -> Result<String, AggError> {
+    let action = SystemAction::Reset(reset_type.to_owned());
     let job = Job {
         name: format!("Rack {reset_type}"),
         origin: super::chassis_uri(&rack.settings().rack.id),
         user: user.to_owned(),
-        action: SystemAction::Reset(reset_type.to_owned()),
+        what: action.what().to_owned(),
         pace: Pace::default(),
-        systems: servers(&inventory),
+        elements: on_systems(&inventory, &action, servers(&inventory)),
     };
     start_job(inventory, rack, tracker, job).await
 }
 
-/// Creates the task and returns its id; the fan-out runs on `tracker`.
+/// Creates the task and returns its id; the fan-out runs on `tracker`. The task ends `Completed`
+/// when every element succeeded, `Exception` (Warning, or Critical when all failed) otherwise.
 pub async fn start_job(
     inventory: Arc<Inventory>,
     rack: Arc<Rack>,
     tracker: &tokio_util::task::TaskTracker,
     job: Job,
 ) -> Result<String, AggError> {
+    let Job {
+        name,
+        origin,
+        user,
+        what,
+        pace,
+        elements,
+    } = job;
     let keep = rack.settings().manager.max_tasks;
-    let id = rack.tasks.create(&job.name, keep).await?;
+    let id = rack.tasks.create(&name, keep).await?;
     rack.register_members(&inventory);
     rack.log
         .record(
             EventMessage::resource_state_changed(
-                &job.origin,
-                &format!(
-                    "{} requested by {} (task {id})",
-                    job.action.what(),
-                    job.user
-                ),
+                &origin,
+                &format!("{what} requested by {user} (task {id})"),
             ),
-            Some(job.origin.clone()),
+            Some(origin.clone()),
         )
         .await;
     let task_id = id.clone();
     tracker.spawn(async move {
-        let (total, failed) = fan_out(&inventory, &rack, &task_id, keep, &job).await;
+        let (total, failed) = fan_out(&rack, &task_id, keep, pace, elements).await;
         let outcome = match failed {
             0 => Outcome::Ok,
             f if f == total => Outcome::Failed,
@@ -264,44 +292,44 @@ pub async fn start_job(
                 push_message(body, summary.to_message_json());
             })
             .await;
-        rack.log.record(summary, Some(job.origin)).await;
+        rack.log.record(summary, Some(origin)).await;
     });
     Ok(id)
 }
 
-/// Runs the job's action on every system at the job's pace, adding each result to the task as it
-/// comes; returns (systems, failures).
+/// Runs the elements at `pace`, adding each result to the task as it comes; returns (elements,
+/// failures).
 async fn fan_out(
-    inventory: &Arc<Inventory>,
     rack: &Rack,
     task_id: &str,
     keep: u32,
-    job: &Job,
+    pace: Pace,
+    elements: Vec<Element>,
 ) -> (usize, usize) {
-    let total = job.systems.len();
-    let batch = job.pace.batch.max(1);
-    let mut queue = job.systems.iter().cloned().peekable();
+    let total = elements.len();
+    let batch = pace.batch.max(1);
+    let mut queue = elements.into_iter().peekable();
     let mut set = tokio::task::JoinSet::new();
     let (mut done, mut failed) = (0usize, 0usize);
     loop {
-        if job.pace.delay.is_zero() {
+        if pace.delay.is_zero() {
             while set.len() < batch {
-                let Some(system) = queue.next() else { break };
-                spawn_one(&mut set, inventory, system, &job.action);
+                let Some(element) = queue.next() else { break };
+                set.spawn(element);
             }
         } else if set.is_empty() && queue.peek().is_some() {
             if done > 0 {
-                tokio::time::sleep(job.pace.delay).await;
+                tokio::time::sleep(pace.delay).await;
             }
-            for system in queue.by_ref().take(batch) {
-                spawn_one(&mut set, inventory, system, &job.action);
+            for element in queue.by_ref().take(batch) {
+                set.spawn(element);
             }
         }
         let Some(joined) = set.join_next().await else {
             break;
         };
         let (ok, message) = joined.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "a server action did not finish");
+            tracing::warn!(error = %e, "a task element did not finish");
             (false, Message::internal_error().extended_info())
         });
         done += 1;
@@ -315,16 +343,6 @@ async fn fan_out(
             .await;
     }
     (total, failed)
-}
-
-fn spawn_one(
-    set: &mut tokio::task::JoinSet<(bool, Value)>,
-    inventory: &Arc<Inventory>,
-    system: String,
-    action: &SystemAction,
-) {
-    let (inventory, action) = (inventory.clone(), action.clone());
-    set.spawn(async move { run_on_system(&inventory, &system, &action).await });
 }
 
 #[cfg(test)]
