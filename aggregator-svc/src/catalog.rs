@@ -4,6 +4,7 @@
 //! ever touches a BMC; a BMC's own registries and schemas stay under its passthrough namespace.
 
 use redfish::messages::{BASE_REGISTRY_ID, BASE_REGISTRY_JSON};
+use redfish::odata::collection;
 use redfish::schemas::{DMTF_SCHEMA_BASE, files};
 use serde_json::{Value, json};
 
@@ -85,17 +86,6 @@ fn schema_file(id: &str) -> Value {
             "Language": "en",
             "PublicationUri": format!("{DMTF_SCHEMA_BASE}{id}.json"),
         }],
-    })
-}
-
-fn collection(odata_id: &str, odata_type: &str, name: &str, members: &[String]) -> Value {
-    let list: Vec<Value> = members.iter().map(|m| json!({"@odata.id": m})).collect();
-    json!({
-        "@odata.id": odata_id,
-        "@odata.type": odata_type,
-        "Name": name,
-        "Members": list,
-        "Members@odata.count": members.len(),
     })
 }
 

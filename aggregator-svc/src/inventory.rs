@@ -8,7 +8,7 @@ use crate::bmc_client::BmcClient;
 use bytes::Bytes;
 use redfish::ids::BmcId;
 use redfish::rewrite::BmcContext;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
@@ -519,12 +519,5 @@ fn collection_doc(collection: &str, t: CollectionType, members: Vec<String>) -> 
 
 /// The JSON of a collection listing `members` (used for the cached body and for $top/$skip pages).
 pub fn collection_body(odata_id: &str, t: &CollectionType, members: &[String]) -> Value {
-    let list: Vec<Value> = members.iter().map(|m| json!({"@odata.id": m})).collect();
-    json!({
-        "@odata.id": odata_id,
-        "@odata.type": t.odata_type,
-        "Name": t.name,
-        "Members": list,
-        "Members@odata.count": members.len(),
-    })
+    redfish::odata::collection(odata_id, &t.odata_type, &t.name, members)
 }

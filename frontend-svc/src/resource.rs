@@ -6,7 +6,7 @@ use crate::error::FrontendError;
 use crate::request::Request;
 use crate::response::Response;
 use http::{HeaderValue, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// Weak ETag of a representation (before `@odata.etag` is added).
@@ -57,16 +57,7 @@ pub fn check_if_match(request: &Request, current: &Value) -> Result<(), Frontend
 }
 
 /// A resource collection.
-pub fn collection(odata_id: &str, odata_type: &str, name: &str, members: &[String]) -> Value {
-    let links: Vec<Value> = members.iter().map(|m| json!({"@odata.id": m})).collect();
-    json!({
-        "@odata.id": odata_id,
-        "@odata.type": odata_type,
-        "Name": name,
-        "Members": links,
-        "Members@odata.count": members.len(),
-    })
-}
+pub use redfish::odata::collection;
 
 /// 201 Created with `Location`.
 pub fn created(uri: &str, body: Value) -> Response {
@@ -80,6 +71,7 @@ pub fn created(uri: &str, body: Value) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn with_if_match(v: Option<&str>) -> Request {
         let mut headers = http::HeaderMap::new();

@@ -30,3 +30,23 @@ pub const FORWARDED_RESPONSE_HEADERS: &[&str] = &[
     "retry-after",
     "odata-version",
 ];
+
+/// A Redfish resource collection listing `members` (their `@odata.id`s).
+pub fn collection(
+    odata_id: &str,
+    odata_type: &str,
+    name: &str,
+    members: &[String],
+) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = members
+        .iter()
+        .map(|m| serde_json::json!({"@odata.id": m}))
+        .collect();
+    serde_json::json!({
+        "@odata.id": odata_id,
+        "@odata.type": odata_type,
+        "Name": name,
+        "Members": list,
+        "Members@odata.count": members.len(),
+    })
+}

@@ -117,13 +117,12 @@ fn body(a: &Aggregate) -> Value {
 
 fn collection_body(ids: &[String]) -> Value {
     let members: Vec<String> = ids.iter().map(|id| uri_of(id)).collect();
-    json!({
-        "@odata.id": COLLECTION_URI,
-        "@odata.type": COLLECTION_TYPE,
-        "Name": "Aggregate Collection",
-        "Members": links(&members),
-        "Members@odata.count": members.len(),
-    })
+    super::collection(
+        COLLECTION_URI,
+        COLLECTION_TYPE,
+        "Aggregate Collection",
+        &members,
+    )
 }
 
 fn reset_action_info(id: &str) -> Value {

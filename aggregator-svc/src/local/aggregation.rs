@@ -4,7 +4,7 @@
 //! DELETE removes it with its members. Passwords are write-only: `null` when read.
 
 use super::patch::{Kind, object_body, validate};
-use super::{Ctx, link, links, reply};
+use super::{Ctx, collection, link, links, reply};
 use crate::config::{ValidBmc, parse_bmc_url};
 use crate::error::AggError;
 use crate::exchange::Reply;
@@ -39,7 +39,7 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
             ctx,
             &collection(
                 METHODS,
-                "ConnectionMethod",
+                "#ConnectionMethodCollection.ConnectionMethodCollection",
                 "Connection Methods",
                 &[REDFISH_METHOD.to_owned()],
             ),
@@ -50,7 +50,7 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
             reply::only(ctx.ex, &[Method::GET, Method::HEAD], COLLECTION_ALLOW)?;
             let body = collection(
                 SOURCES,
-                "AggregationSource",
+                "#AggregationSourceCollection.AggregationSourceCollection",
                 "Aggregation Sources",
                 &source_uris(ctx),
             );
@@ -85,16 +85,6 @@ fn source_uris(ctx: &Ctx<'_>) -> Vec<String> {
         .iter()
         .map(|(b, _)| source_uri(b.id.as_str()))
         .collect()
-}
-
-fn collection(uri: &str, of: &str, name: &str, members: &[String]) -> Value {
-    json!({
-        "@odata.id": uri,
-        "@odata.type": format!("#{of}Collection.{of}Collection"),
-        "Name": name,
-        "Members": links(members),
-        "Members@odata.count": members.len(),
-    })
 }
 
 fn service_body(ctx: &Ctx<'_>) -> Value {

@@ -1,6 +1,6 @@
 //! The rack manager's LogServices: one `Log` with the aggregator's own events, and ClearLog.
 
-use super::{Ctx, link, links, reply};
+use super::{Ctx, link, reply};
 use crate::error::AggError;
 use crate::exchange::Reply;
 use crate::rack::{clock, manager_uri};
@@ -41,13 +41,12 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
     }
     reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
     let body = match rest {
-        [] => json!({
-            "@odata.id": services,
-            "@odata.type": "#LogServiceCollection.LogServiceCollection",
-            "Name": "Log Service Collection",
-            "Members": links(std::slice::from_ref(&base)),
-            "Members@odata.count": 1,
-        }),
+        [] => super::collection(
+            &services,
+            "#LogServiceCollection.LogServiceCollection",
+            "Log Service Collection",
+            std::slice::from_ref(&base),
+        ),
         [LOG_ID] => json!({
             "@odata.id": base,
             "@odata.type": "#LogService.v1_7_0.LogService",

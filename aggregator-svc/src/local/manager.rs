@@ -4,7 +4,7 @@
 
 use super::chassis::reset_action_info;
 use super::patch::{Kind, object_body, validate};
-use super::{Ctx, link, links, reply};
+use super::{Ctx, collection, link, links, reply};
 use crate::error::AggError;
 use crate::exchange::Reply;
 use crate::rack::{cert, chassis_uri, clock, command, manager_uri, netconf, netif, reload};
@@ -209,16 +209,6 @@ fn ethernet_body(ctx: &Ctx<'_>, iface: &netif::Interface) -> Value {
         "DHCPv4": {"DHCPEnabled": iface.dhcp},
         "IPv4Addresses": ipv4,
         "IPv6Addresses": ipv6,
-    })
-}
-
-fn collection(uri: &str, odata_type: &str, name: &str, members: &[String]) -> Value {
-    json!({
-        "@odata.id": uri,
-        "@odata.type": odata_type,
-        "Name": name,
-        "Members": links(members),
-        "Members@odata.count": members.len(),
     })
 }
 

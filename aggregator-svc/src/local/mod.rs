@@ -83,6 +83,9 @@ pub fn links(uris: &[String]) -> Value {
     Value::Array(uris.iter().map(|u| link(u)).collect())
 }
 
+/// A collection of the aggregate's own resources listing `members`.
+pub use redfish::odata::collection;
+
 /// Serves `path` if the aggregate owns it.
 pub async fn serve(state: &Arc<AppState>, exchange: &Exchange) -> Result<Reply, AggError> {
     let path = trim_slash(&exchange.path);
