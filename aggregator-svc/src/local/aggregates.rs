@@ -305,19 +305,7 @@ async fn start_task(ctx: &Ctx<'_>, a: &Aggregate, action: &str) -> Result<Reply,
         pace,
         elements: reset::on_systems(&ctx.state.inventory, &action, systems(a)),
     };
-    let rack = ctx.state.rack.clone();
-    let id = reset::start_job(
-        ctx.state.inventory.clone(),
-        rack.clone(),
-        &ctx.state.tracker,
-        job,
-    )
-    .await?;
-    let task = rack
-        .tasks
-        .get(&id)
-        .ok_or_else(|| AggError::Internal("task vanished".into()))?;
-    reply::accepted(&task)
+    super::tasks::start(ctx.state, job).await
 }
 
 #[cfg(test)]

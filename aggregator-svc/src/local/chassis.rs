@@ -314,13 +314,7 @@ async fn serve_rack(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
                 &ctx.ex.user,
             )
             .await?;
-            let task = ctx
-                .state
-                .rack
-                .tasks
-                .get(&id)
-                .ok_or_else(|| AggError::Internal("task vanished".into()))?;
-            reply::accepted(&task)
+            super::tasks::accepted(ctx.state, &id)
         }
         _ => Err(ctx.not_found()),
     }

@@ -50,10 +50,5 @@ pub async fn reseat(
         &exchange.user,
     )
     .await?;
-    let task = state
-        .rack
-        .tasks
-        .get(&id)
-        .ok_or_else(|| AggError::Internal("task vanished".into()))?;
-    reply::accepted(&task)
+    super::tasks::accepted(state, &id)
 }

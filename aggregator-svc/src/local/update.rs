@@ -116,19 +116,7 @@ async fn simple_update(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
         pace: Pace::default(),
         elements: shares.into_iter().map(on_bmc).collect(),
     };
-    let rack = ctx.state.rack.clone();
-    let id = reset::start_job(
-        ctx.state.inventory.clone(),
-        rack.clone(),
-        &ctx.state.tracker,
-        job,
-    )
-    .await?;
-    let task = rack
-        .tasks
-        .get(&id)
-        .ok_or_else(|| AggError::Internal("task vanished".into()))?;
-    reply::accepted(&task)
+    super::tasks::start(ctx.state, job).await
 }
 
 fn bad(message: Message) -> AggError {
