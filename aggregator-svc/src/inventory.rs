@@ -315,19 +315,6 @@ impl Inventory {
         }
     }
 
-    /// One BMC's discovered members as "collection uri" strings (to tell whether they changed).
-    pub fn member_keys(&self, bmc: &str) -> Vec<String> {
-        self.discovered
-            .read()
-            .ok()
-            .and_then(|d| {
-                d.members
-                    .get(bmc)
-                    .map(|m| m.iter().map(|(c, uri)| format!("{c} {uri}")).collect())
-            })
-            .unwrap_or_default()
-    }
-
     /// One BMC's discovered members of `collection` (aggregate URIs), in the BMC's order.
     pub fn members_of(&self, bmc: &str, collection: &str) -> Vec<String> {
         self.discovered

@@ -356,8 +356,11 @@ async fn discover_one(
 }
 
 fn close_breaker(bmc: &BmcEntry) {
-    if bmc.client.breaker().close() {
-        tracing::info!(bmc = %bmc.id, "circuit closed: the BMC answers again");
+    let breaker = bmc.client.breaker();
+    let was_open = breaker.open_for(std::time::Instant::now());
+    if breaker.close() {
+        let open_ms = was_open.map_or(0, |d| d.as_millis() as u64);
+        tracing::info!(bmc = %bmc.id, open_ms, "circuit closed: the BMC answers again");
     }
 }
 
