@@ -389,10 +389,16 @@ async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
 
 /// Runs the aggregate with the config file's BMCs and the API's as they are now.
 async fn reapply(ctx: &Ctx<'_>) -> Result<(), AggError> {
-    let config = ctx.state.config();
-    let from_file = config
-        .validate()
-        .map_err(|e| AggError::Internal(format!("running config: {e}")))?;
+    // The config file's BMCs as running now (not the file validated again: that would read
+    // every password_file once more on each write).
+    let from_file = ctx
+        .state
+        .sources
+        .applied()
+        .into_iter()
+        .filter(|(_, origin)| *origin == Origin::ConfigFile)
+        .map(|(bmc, _)| bmc)
+        .collect();
     apply(ctx.state, ctx.state.sources.effective(from_file))
         .await
         .map_err(AggError::Internal)?;
