@@ -57,6 +57,8 @@ pub struct BmcClient {
     origin: String,
     username: String,
     password: String,
+    /// `Basic <base64(user:password)>`, built once rather than per request.
+    basic_authorization: HeaderValue,
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     auth: RwLock<Auth>,
     /// Held by the one login in flight; the others wait for its outcome.
@@ -102,6 +104,7 @@ impl BmcClient {
             origin: bmc.base_url.as_str().trim_end_matches('/').to_owned(),
             username: bmc.username.clone(),
             password: bmc.password.clone(),
+            basic_authorization: basic_authorization(&bmc.username, &bmc.password)?,
             http: client,
             auth: RwLock::new(Auth::None),
             login_lock: Mutex::new(()),
@@ -403,9 +406,7 @@ impl BmcClient {
         match auth {
             Auth::Session { token, .. } => builder = builder.header("X-Auth-Token", token),
             Auth::Basic => {
-                let creds = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{}:{}", self.username, self.password));
-                builder = builder.header(http::header::AUTHORIZATION, format!("Basic {creds}"));
+                builder = builder.header(http::header::AUTHORIZATION, &self.basic_authorization);
             }
             Auth::None => {}
         }
@@ -445,6 +446,14 @@ impl BmcClient {
             }
         }
     }
+}
+
+fn basic_authorization(username: &str, password: &str) -> Result<HeaderValue, String> {
+    let creds = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    let mut value = HeaderValue::from_str(&format!("Basic {creds}"))
+        .map_err(|e| format!("credentials make no header: {e}"))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -21,6 +21,11 @@ struct Args {
     check_config: bool,
 }
 
+/// mimalloc: about a sixth of the proxy's CPU was malloc/free under glibc, whose per-thread arenas
+/// also kept memory that a request burst (argon2) had used.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
