@@ -87,7 +87,7 @@ impl std::fmt::Debug for BmcClient {
 
 impl BmcClient {
     pub fn new(bmc: &ValidBmc, limits: ClientLimits) -> Result<Arc<Self>, String> {
-        let tls = limits.tls.get(bmc.verify_tls, bmc.ca_file.as_deref())?;
+        let tls = limits.tls.for_bmc(bmc)?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(limits.connect_timeout));
@@ -211,6 +211,7 @@ impl BmcClient {
         match e {
             AggError::BmcUnreachable { reason, .. } => Some(Trip::Unreachable(reason.clone())),
             AggError::BmcTimeout { .. } => Some(Trip::Timeout),
+            AggError::BmcCertificateChanged { .. } => Some(Trip::CertificateChanged),
             // Refused at login (or with Basic auth): the credentials are wrong. A 401 on one
             // resource after a good login is that resource's business.
             AggError::BmcUnauthorized { uri, .. }
@@ -237,6 +238,7 @@ impl BmcClient {
                 bmc,
                 uri: SESSIONS_PATH.to_owned(),
             },
+            Trip::CertificateChanged => AggError::BmcCertificateChanged { bmc },
         }
     }
 
@@ -434,7 +436,11 @@ impl BmcClient {
     }
 
     fn classify_send(&self, e: &hyper_util::client::legacy::Error) -> AggError {
-        if e.is_connect() {
+        if e.is_connect() && crate::tofu::verifier::certificate_changed(e).is_some() {
+            AggError::BmcCertificateChanged {
+                bmc: self.id.to_string(),
+            }
+        } else if e.is_connect() {
             AggError::BmcUnreachable {
                 bmc: self.id.to_string(),
                 reason: error_chain(e),
@@ -498,6 +504,7 @@ mod tests {
             verify_tls: true,
             ca_file: None,
             pdu_socket: None,
+            trust_on_first_use: false,
         };
         let limits = ClientLimits {
             connect_timeout: Duration::from_secs(2),

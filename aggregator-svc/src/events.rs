@@ -11,6 +11,7 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use redfish::events::EventMessage;
 use redfish::messages::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -194,6 +195,20 @@ impl EventService {
             headers: Vec::new(),
             body: Bytes::new(),
         })
+    }
+
+    /// Delivers one message of the aggregate's own (as its log records it) to every subscriber.
+    pub fn publish_message(&self, message: &EventMessage, origin: &str) {
+        self.publish(json!({
+            "EventType": "Alert",
+            "EventId": uuid::Uuid::new_v4().to_string(),
+            "EventTimestamp": crate::local::now_rfc3339(),
+            "MessageSeverity": message.severity(),
+            "Message": message.text(),
+            "MessageId": message.message_id(),
+            "MessageArgs": message.args(),
+            "OriginOfCondition": {"@odata.id": origin},
+        }));
     }
 
     /// Delivers one event record to every subscriber, each in its own tracked task, so a slow

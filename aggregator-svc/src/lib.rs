@@ -3,7 +3,8 @@
 //! contract to frontend-svc.
 //!
 //! - [`config`]: the `[aggregator]` section, validated.
-//! - [`bmc_client`] + [`tls`]: one pooled, session-holding HTTP client per BMC.
+//! - [`bmc_client`] + [`tls`]: one pooled, session-holding HTTP client per BMC; [`tofu`]: pinned
+//!   certificates of BMCs in trust-on-first-use mode.
 //! - [`discovery`]: periodic, parallel discovery into the [`inventory`] (and the [`store`]).
 //! - [`dispatch`] -> [`forward`]: where a request goes, and the proxy itself.
 //! - [`grpc`]: the tonic service; [`error`]: `AggError` and its one mapping to status.
@@ -31,6 +32,7 @@ pub mod secrets;
 pub mod sources;
 pub mod store;
 pub mod tls;
+pub mod tofu;
 
 use crate::bmc_client::ClientLimits;
 use crate::config::AggregatorConfig;
@@ -107,12 +109,20 @@ pub async fn run(
         .service_uuid()
         .await
         .map_err(|e| RunError::State(e.to_string()))?;
+    let (pin_events, pin_rx) = tokio::sync::mpsc::unbounded_channel();
+    let pins = tofu::Pins::new(
+        store
+            .load_pins()
+            .await
+            .map_err(|e| RunError::State(e.to_string()))?,
+        pin_events,
+    );
     let limits = ClientLimits {
         connect_timeout: Duration::from_millis(config.connect_timeout_ms),
         request_timeout: Duration::from_millis(config.request_timeout_ms),
         per_bmc_concurrency: config.per_bmc_concurrency,
         max_reply_bytes: config.max_reply_bytes,
-        tls: Default::default(),
+        tls: Arc::new(tls::TlsConfigs::with_pins(pins)),
     };
     let (health_events, health_rx) = tokio::sync::mpsc::unbounded_channel();
     let key_file = config
@@ -185,6 +195,8 @@ pub async fn run(
         sources,
         config: RwLock::new(Arc::new(config.clone())),
     });
+
+    tracker.spawn(tofu::keeper::run(pin_rx, state.clone(), cancel.clone()));
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 mod aggregates;
+mod pins;
 mod rack;
 mod sources;
 pub use aggregates::{Removal, StoredAggregate};
@@ -73,6 +74,15 @@ const MIGRATIONS: &[&str] = &[
         odata_id TEXT NOT NULL,
         position INTEGER NOT NULL,
         PRIMARY KEY (aggregate, odata_id)
+     );",
+    // 5: trust on first use: which BMCs added through the API use it, and every pinned
+    // certificate (config file BMCs' too), with the address it was taken from.
+    "ALTER TABLE aggregation_sources ADD COLUMN trust_on_first_use INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE tls_pins (
+        bmc_id TEXT PRIMARY KEY,
+        origin TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        pinned_at TEXT NOT NULL
      );",
 ];
 

@@ -37,6 +37,9 @@ pub struct StackOptions {
     pub path_faults_at_start: Vec<(String, String, bmc_sim::Fault)>,
     /// (bmc id, quirks): those BMCs behave like the field's odd ones (bmc-sim's quirks).
     pub quirks: Vec<(String, bmc_sim::Quirks)>,
+    /// (bmc id, TOML lines): added to that BMC's `[[bmcs]]` entry (e.g.
+    /// `trust_on_first_use = true`).
+    pub bmc_toml: Vec<(String, String)>,
 }
 
 impl StackOptions {
@@ -53,6 +56,7 @@ impl StackOptions {
             faults_at_start: Vec::new(),
             path_faults_at_start: Vec::new(),
             quirks: Vec::new(),
+            bmc_toml: Vec::new(),
         }
     }
 }
@@ -105,8 +109,14 @@ pub fn aggregator_config(
                 .find(|(id, _)| id == s.id())
                 .map(|(_, socket)| format!("pdu_socket = \"{socket}\"\n"))
                 .unwrap_or_default();
+            let extra: String = options
+                .bmc_toml
+                .iter()
+                .filter(|(id, _)| id == s.id())
+                .map(|(_, lines)| format!("{lines}\n"))
+                .collect();
             format!(
-                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n{socket}",
+                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n{socket}{extra}",
                 s.id(),
                 s.url()
             )
@@ -286,12 +296,22 @@ impl Stack {
 
     /// Restarts the aggregator and frontend on new ports with the same state directories.
     pub async fn restart_services(&mut self) {
+        self.stop_services().await;
+        self.start_services().await;
+    }
+
+    /// Stops the aggregator and frontend (the simulated BMCs keep running).
+    pub async fn stop_services(&mut self) {
         if let Some(f) = self.frontend.take() {
             f.stop().await;
         }
         if let Some(a) = self.aggregator.take() {
             a.stop().await;
         }
+    }
+
+    /// Starts the aggregator and frontend again on new ports with the same state directories.
+    pub async fn start_services(&mut self) {
         let (aggregator, agg_endpoint) = start_aggregator(aggregator_config(
             &self.sims,
             self.aggregator_state.path(),
