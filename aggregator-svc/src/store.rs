@@ -207,16 +207,27 @@ impl Store {
         bmc_id: &str,
         members: Vec<(String, String)>,
     ) -> Result<(), AggError> {
-        let bmc_id = bmc_id.to_owned();
+        self.replace_members_of(vec![(bmc_id.to_owned(), members)])
+            .await
+    }
+
+    /// The members of several BMCs, in one transaction (one sync to disk for all of them).
+    pub async fn replace_members_of(
+        &self,
+        bmcs: Vec<(String, Vec<(String, String)>)>,
+    ) -> Result<(), AggError> {
         self.with(move |c| {
             let tx = c.transaction()?;
-            tx.execute("DELETE FROM members WHERE bmc_id = ?1", params![bmc_id])?;
             {
+                let mut delete = tx.prepare("DELETE FROM members WHERE bmc_id = ?1")?;
                 let mut insert = tx.prepare(
                     "INSERT OR IGNORE INTO members (bmc_id, collection, odata_id, position) VALUES (?1, ?2, ?3, ?4)",
                 )?;
-                for (position, (collection, odata_id)) in members.iter().enumerate() {
-                    insert.execute(params![bmc_id, collection, odata_id, position as i64])?;
+                for (bmc_id, members) in &bmcs {
+                    delete.execute(params![bmc_id])?;
+                    for (position, (collection, odata_id)) in members.iter().enumerate() {
+                        insert.execute(params![bmc_id, collection, odata_id, position as i64])?;
+                    }
                 }
             }
             tx.commit()

@@ -13,12 +13,14 @@
 //! A collection that fails keeps its last known members; a BMC that is down keeps all of them
 //! (listed, answering 503 until it is back).
 
+mod persist;
 mod read;
 
 use crate::breaker::{Trip, backoff};
 use crate::inventory::{BmcEntry, CollectionType, HealthState, Inventory};
 use crate::rack::eventlog::EventLog;
 use crate::store::Store;
+use persist::MemberWriter;
 use redfish::collections::AGGREGATED_COLLECTIONS;
 use redfish::events::EventMessage;
 use redfish::ids::BmcId;
@@ -106,6 +108,11 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
             cancel,
         ))
     };
+    let writer = Arc::new(MemberWriter::default());
+    let writer_task = {
+        let (writer, store, cancel) = (writer.clone(), store.clone(), cancel.clone());
+        tokio::spawn(async move { writer.run(store, cancel).await })
+    };
     let mut slots: HashMap<String, Slot> = HashMap::new();
     let mut jobs: JoinSet<(String, HealthState)> = JoinSet::new();
     loop {
@@ -127,13 +134,18 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
                 bmc.clone(),
                 inventory.clone(),
                 store.clone(),
+                writer.clone(),
                 log.clone(),
                 scope,
             ));
         }
         let next_due = slots.values().filter(|s| !s.running).map(|s| s.due).min();
         tokio::select! {
-            () = cancel.cancelled() => return,
+            () = cancel.cancelled() => {
+                // The members found last are stored before shutdown completes.
+                let _ = writer_task.await;
+                return;
+            }
             Some(done) = jobs.join_next(), if !jobs.is_empty() => {
                 if let Ok((id, state)) = done
                     && let Some(slot) = slots.get_mut(&id)
@@ -221,6 +233,7 @@ async fn discover_one(
     bmc: Arc<BmcEntry>,
     inventory: Arc<Inventory>,
     store: Store,
+    writer: Arc<MemberWriter>,
     log: Option<EventLog>,
     scope: Scope,
 ) -> (String, HealthState) {
@@ -311,7 +324,10 @@ async fn discover_one(
     }
     log_collection_changes(&id, &previous.failing, &failing);
     for (collection, t) in &types {
-        inventory.learn_type(collection, t.clone());
+        // Each BMC reports the same few types: only a new one is stored.
+        if !inventory.learn_type(collection, t.clone()) {
+            continue;
+        }
         if let Err(e) = store
             .save_collection_type(collection, &t.odata_type, &t.name)
             .await
@@ -322,9 +338,7 @@ async fn discover_one(
     if changed {
         let members = inventory.bmc_members(&id);
         let count = members.len();
-        if let Err(e) = store.replace_members(&id, members).await {
-            tracing::warn!(bmc = %id, error = %e, "could not persist members");
-        }
+        writer.submit(&id, members);
         if let Some(log) = &log {
             log.record(
                 EventMessage::aggregation_source_discovered(
