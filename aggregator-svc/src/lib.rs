@@ -155,9 +155,13 @@ pub async fn run_with_ops(
     sources.set_applied(running);
     let inventory = Arc::new(Inventory::new(entries));
     let rack = Arc::new(
-        Rack::load(&store, config.rack_settings())
-            .await
-            .map_err(|e| RunError::State(e.to_string()))?,
+        Rack::load(
+            &store,
+            config.rack_settings(),
+            metrics.audit_records.clone(),
+        )
+        .await
+        .map_err(|e| RunError::State(e.to_string()))?,
     );
     rack.register_members(&inventory);
     let tracker = TaskTracker::new();

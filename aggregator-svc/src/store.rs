@@ -8,9 +8,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 mod aggregates;
+mod audit;
 mod rack;
 mod sources;
 pub use aggregates::{Removal, StoredAggregate};
+pub use audit::{AuditRow, NewAudit};
 pub use rack::{LogRow, NewLogEntry};
 pub use sources::StoredSource;
 
@@ -73,6 +75,18 @@ const MIGRATIONS: &[&str] = &[
         odata_id TEXT NOT NULL,
         position INTEGER NOT NULL,
         PRIMARY KEY (aggregate, odata_id)
+     );",
+    // 5: the rack manager's audit log (writes the frontend answered; bounded, see store/audit.rs).
+    "CREATE TABLE audit_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        user TEXT NOT NULL,
+        client TEXT NOT NULL,
+        method TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        bmc TEXT NOT NULL,
+        status INTEGER NOT NULL
      );",
 ];
 

@@ -33,31 +33,45 @@ pub fn filter(
                   body| {
                 let state = state.clone();
                 async move {
+                    let started = std::time::Instant::now();
                     let id = request_id(&headers);
                     let client = crate::forwarded::client(peer, &headers, &state.trusted_proxies);
-                    let response = match read_body(body, &headers, state.max_body_bytes).await {
-                        Ok(body) => {
-                            let request = Request {
-                                id,
-                                method,
-                                path: path.as_str().to_owned(),
-                                query,
-                                headers,
-                                body,
-                                peer,
-                                client,
-                            };
-                            let span = tracing::info_span!(
-                                "client",
-                                addr = %client.addr.map(|a| a.to_string()).unwrap_or_default(),
-                                scheme = client.scheme(),
-                            );
-                            crate::router::handle(&state, request)
-                                .instrument(span)
-                                .await
-                        }
-                        Err(e) => e.into_response().finish(&id, false),
-                    };
+                    let answered = method.clone();
+                    let audit =
+                        crate::audit::Pending::start(&method, path.as_str(), &id, client.addr);
+                    let (response, actor) =
+                        match read_body(body, &headers, state.max_body_bytes).await {
+                            Ok(body) => {
+                                let request = Request {
+                                    id,
+                                    method,
+                                    path: path.as_str().to_owned(),
+                                    query,
+                                    headers,
+                                    body,
+                                    peer,
+                                    client,
+                                };
+                                let span = tracing::info_span!(
+                                    "client",
+                                    addr = %client.addr.map(|a| a.to_string()).unwrap_or_default(),
+                                    scheme = client.scheme(),
+                                );
+                                crate::router::handle(&state, request)
+                                    .instrument(span)
+                                    .await
+                            }
+                            Err(e) => (e.into_response().finish(&id, false), None),
+                        };
+                    state
+                        .metrics
+                        .answered(&answered, response.status, started.elapsed());
+                    if let Some(pending) = audit {
+                        let now = state.clock.now_ms();
+                        state
+                            .audit
+                            .record(pending.finish(response.status, actor.as_deref(), now));
+                    }
                     into_warp(response)
                 }
             },
