@@ -6,9 +6,47 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use testkit::bmc_sim::Profile;
 use testkit::{Stack, StackOptions};
+
+/// Every log line of this test process (nextest runs each test in its own process).
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+fn capture_logs() -> Captured {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .try_init();
+    captured
+}
 
 const ENTRIES: &str = "/redfish/v1/Managers/Aggregator/LogServices/Audit/Entries";
 
@@ -45,6 +83,7 @@ async fn entries_until(stack: &Stack, ready: impl Fn(&Value) -> bool) -> Value {
 
 #[tokio::test]
 async fn writes_of_two_users_are_audited_and_survive_a_restart() {
+    let logs = capture_logs();
     let mut stack = Stack::start(StackOptions::rack(1, Profile::Dmtf)).await;
     stack.wait_for_members("/redfish/v1/Systems", 1).await;
     let alice_pw = "Alice-Audit-Pw-1";
@@ -134,6 +173,7 @@ async fn writes_of_two_users_are_audited_and_survive_a_restart() {
         "reads are not audited: {body}"
     );
     let text = body.to_string();
+    let logged = logs.text();
     for secret in [
         alice_pw,
         bob_pw,
@@ -146,6 +186,23 @@ async fn writes_of_two_users_are_audited_and_survive_a_restart() {
             !text.contains(secret),
             "a secret in the audit log: {secret}"
         );
+        assert!(
+            !logged.contains(secret),
+            "a secret in the service log: {secret}"
+        );
+    }
+    // (a): one structured line per write, target "audit", the refused one included.
+    let line = logged
+        .lines()
+        .find(|l| l.contains(" audit: ") && l.contains("user=bob") && l.contains("status=403"))
+        .unwrap_or_else(|| panic!("no audit line for bob's refused PATCH:\n{logged}"));
+    for field in [
+        "client=127.0.0.1",
+        "method=PATCH",
+        "uri=/redfish/v1/Systems/s1-1",
+        "bmc=s1",
+    ] {
+        assert!(line.contains(field), "{field} in {line}");
     }
     // The entries are LogEntry resources an operator can read one by one.
     let last = body["Members"]
