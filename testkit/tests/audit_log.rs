@@ -50,14 +50,18 @@ fn capture_logs() -> Captured {
 
 const ENTRIES: &str = "/redfish/v1/Managers/Aggregator/LogServices/Audit/Entries";
 
-/// (user, client, method, uri, status, bmc) of each entry, oldest first.
+/// (user, client, method, uri, status, bmc) of each entry, oldest first (the BMC is the sixth
+/// argument when there is one).
 fn records(body: &Value) -> Vec<[String; 6]> {
     body["Members"]
         .as_array()
         .map(|m| {
             m.iter()
                 .map(|e| {
-                    let a = |i: usize| e["MessageArgs"][i].as_str().unwrap_or("?").to_owned();
+                    let a = |i: usize| {
+                        let missing = if i == 5 { "" } else { "?" };
+                        e["MessageArgs"][i].as_str().unwrap_or(missing).to_owned()
+                    };
                     [a(0), a(1), a(2), a(3), a(4), a(5)]
                 })
                 .collect()

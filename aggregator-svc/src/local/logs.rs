@@ -13,8 +13,9 @@ const LOG_ID: &str = "Log";
 const AUDIT_ID: &str = "Audit";
 const READ_ALLOW: &str = "GET, HEAD";
 const ENTRY_TYPE: &str = "#LogEntry.v1_17_0.LogEntry";
-/// `OemRecordFormat` of an audit entry; its `MessageArgs` are, in order: user, client address,
-/// method, URI, HTTP status, BMC id (empty when none).
+/// `OemRecordFormat` of an audit entry; its `MessageArgs` are, in order: user, client address
+/// (`unknown` when none), method, URI, HTTP status, and the BMC id when there is one (no empty
+/// strings: the DMTF validator warns about them).
 pub const AUDIT_RECORD_FORMAT: &str = "RedDrumAudit";
 /// `MessageId` of an audit entry (an OEM entry: not from a registry).
 pub const AUDIT_MESSAGE_ID: &str = "RedDrumAudit.1.0.Write";
@@ -58,6 +59,21 @@ pub fn audit_entry_body(base: &str, row: &AuditRow) -> Value {
     } else {
         format!(" from {}", row.client)
     };
+    let client = if row.client.is_empty() {
+        "unknown"
+    } else {
+        row.client.as_str()
+    };
+    let mut args = vec![
+        row.user.as_str(),
+        client,
+        row.method.as_str(),
+        row.uri.as_str(),
+        status.as_str(),
+    ];
+    if !row.bmc.is_empty() {
+        args.push(row.bmc.as_str());
+    }
     let mut body = json!({
         "@odata.id": format!("{base}/Entries/{}", row.id),
         "@odata.type": ENTRY_TYPE,
@@ -69,7 +85,7 @@ pub fn audit_entry_body(base: &str, row: &AuditRow) -> Value {
         "Created": row.created,
         "Message": format!("{} {}{on_bmc} by {}{from}: {status}", row.method, row.uri, row.user),
         "MessageId": AUDIT_MESSAGE_ID,
-        "MessageArgs": [row.user, row.client, row.method, row.uri, status, row.bmc],
+        "MessageArgs": args,
         "Username": row.user,
         "OriginatorType": "Client",
     });
@@ -238,6 +254,16 @@ mod tests {
         );
         assert!(anon.get("UserAuthenticationSource").is_none());
         assert!(anon.get("Originator").is_none());
+        assert_eq!(
+            anon["MessageArgs"],
+            json!([
+                "anonymous",
+                "unknown",
+                "PATCH",
+                "/redfish/v1/Systems/s1-1",
+                "401"
+            ])
+        );
         assert_eq!(
             anon["Message"],
             "PATCH /redfish/v1/Systems/s1-1 by anonymous: 401"
