@@ -39,39 +39,31 @@ pub fn filter(
                     let answered = method.clone();
                     let audit =
                         crate::audit::Pending::start(&method, path.as_str(), &id, client.addr);
-                    let (response, actor) =
-                        match read_body(body, &headers, state.max_body_bytes).await {
-                            Ok(body) => {
-                                let request = Request {
-                                    id,
-                                    method,
-                                    path: path.as_str().to_owned(),
-                                    query,
-                                    headers,
-                                    body,
-                                    peer,
-                                    client,
-                                };
-                                let span = tracing::info_span!(
-                                    "client",
-                                    addr = %client.addr.map(|a| a.to_string()).unwrap_or_default(),
-                                    scheme = client.scheme(),
-                                );
-                                crate::router::handle(&state, request)
-                                    .instrument(span)
-                                    .await
-                            }
-                            Err(e) => (e.into_response().finish(&id, false), None),
-                        };
-                    state
-                        .metrics
-                        .answered(&answered, response.status, started.elapsed());
-                    if let Some(pending) = audit {
-                        let now = state.clock.now_ms();
-                        state
-                            .audit
-                            .record(pending.finish(response.status, actor.as_deref(), now));
-                    }
+                    let response = match read_body(body, &headers, state.max_body_bytes).await {
+                        Ok(body) => {
+                            let request = Request {
+                                id,
+                                method,
+                                path: path.as_str().to_owned(),
+                                query,
+                                headers,
+                                body,
+                                peer,
+                                client,
+                            };
+                            let span = tracing::info_span!(
+                                "client",
+                                addr = %client.addr.map(|a| a.to_string()).unwrap_or_default(),
+                                scheme = client.scheme(),
+                            );
+                            crate::router::handle(&state, request)
+                                .instrument(span)
+                                .await
+                        }
+                        Err(e) => (e.into_response().finish(&id, false), None),
+                    };
+                    let (response, actor) = response;
+                    answered_request(&state, &answered, started, audit, &response, actor);
                     into_warp(response)
                 }
             },
@@ -83,6 +75,24 @@ pub fn filter(
             ))
         })
         .unify()
+}
+
+/// Counts an answered request and records it in the audit trail when it was a write.
+fn answered_request(
+    state: &AppState,
+    method: &Method,
+    started: std::time::Instant,
+    audit: Option<crate::audit::Pending>,
+    response: &Response,
+    actor: Option<String>,
+) {
+    state
+        .metrics
+        .answered(method, response.status, started.elapsed());
+    if let Some(pending) = audit {
+        let record = pending.finish(response.status, actor.as_deref(), state.clock.now_ms());
+        state.audit.record(record);
+    }
 }
 
 /// A client-supplied X-Request-Id is kept when it is sane, so logs correlate across Apache.

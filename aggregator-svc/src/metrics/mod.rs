@@ -10,14 +10,12 @@
 //! Labels are bounded: the BMC id (never a URI or an address), a fixed set of causes and states.
 //! A BMC that leaves the rack leaves the metrics at the next scrape.
 
+mod scrape;
+
 use crate::error::AggError;
 use crate::inventory::{HealthState, Inventory};
-use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
-use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::collections::{HashMap, HashSet};
@@ -188,7 +186,7 @@ impl BmcRequestMetrics {
     }
 
     /// Drops the series of BMCs no longer in `current`.
-    fn retain(&self, current: &HashSet<String>) {
+    pub(super) fn retain(&self, current: &HashSet<String>) {
         let Ok(mut known) = self.known.lock() else {
             return;
         };
@@ -250,7 +248,7 @@ impl DiscoveryMetrics {
         self.first_pass_done.load(Ordering::SeqCst)
     }
 
-    fn cache_age(&self, bmc: &str, now: Instant) -> Option<f64> {
+    pub(super) fn cache_age(&self, bmc: &str, now: Instant) -> Option<f64> {
         self.last_read
             .lock()
             .ok()?
@@ -258,7 +256,7 @@ impl DiscoveryMetrics {
             .map(|at| now.saturating_duration_since(*at).as_secs_f64())
     }
 
-    fn retain(&self, current: &HashSet<String>) {
+    pub(super) fn retain(&self, current: &HashSet<String>) {
         if let Ok(mut m) = self.last_read.lock() {
             m.retain(|bmc, _| current.contains(bmc));
         }
@@ -333,87 +331,12 @@ impl Metrics {
             "Audit records received from frontend-svc and stored",
             self.audit_records.clone(),
         );
-        r.register_collector(Box::new(BmcStateCollector {
+        r.register_collector(Box::new(scrape::BmcStateCollector {
             inventory,
             bmc: self.bmc.clone(),
             discovery: self.discovery.clone(),
         }));
         r
-    }
-}
-
-/// Reads each BMC's health, breaker and cache age when scraped (and prunes departed BMCs).
-struct BmcStateCollector {
-    inventory: Arc<Inventory>,
-    bmc: BmcRequestMetrics,
-    discovery: Arc<DiscoveryMetrics>,
-}
-
-impl std::fmt::Debug for BmcStateCollector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BmcStateCollector").finish_non_exhaustive()
-    }
-}
-
-const HEALTH_STATES: [HealthState; 5] = [
-    HealthState::Unknown,
-    HealthState::Up,
-    HealthState::Degraded,
-    HealthState::Down,
-    HealthState::Unauthorized,
-];
-
-impl Collector for BmcStateCollector {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let bmcs = self.inventory.bmcs();
-        let current: HashSet<String> = bmcs.iter().map(|b| b.id.to_string()).collect();
-        self.bmc.retain(&current);
-        self.discovery.retain(&current);
-
-        let mut health = encoder.encode_descriptor(
-            "bmc_health",
-            "The BMC's health: 1 for its current state (Unknown until first read, Up, Degraded, Down, Unauthorized)",
-            None,
-            MetricType::Gauge,
-        )?;
-        for b in &bmcs {
-            let now = b.health().state;
-            for s in HEALTH_STATES {
-                let labels = [("bmc", b.id.as_str()), ("state", s.as_str())];
-                ConstGauge::new(i64::from(now == s)).encode(health.encode_family(&labels)?)?;
-            }
-        }
-        let mut breaker = encoder.encode_descriptor(
-            "bmc_breaker_open",
-            "1 while the BMC's circuit breaker is open (its requests answer at once)",
-            None,
-            MetricType::Gauge,
-        )?;
-        for b in &bmcs {
-            let open = b.client.breaker().open_trip().is_some();
-            ConstGauge::new(i64::from(open))
-                .encode(breaker.encode_family(&[("bmc", b.id.as_str())])?)?;
-        }
-        let mut age = encoder.encode_descriptor(
-            "bmc_cache_age_seconds",
-            "Seconds since the BMC's collections were last read (absent until the first read since start)",
-            None,
-            MetricType::Gauge,
-        )?;
-        let now = Instant::now();
-        for b in &bmcs {
-            if let Some(secs) = self.discovery.cache_age(b.id.as_str(), now) {
-                ConstGauge::new(secs).encode(age.encode_family(&[("bmc", b.id.as_str())])?)?;
-            }
-        }
-        let ready = encoder.encode_descriptor(
-            "ready",
-            "1 once the first discovery pass is done (what /readyz answers)",
-            None,
-            MetricType::Gauge,
-        )?;
-        ConstGauge::new(i64::from(self.discovery.is_ready())).encode(ready)?;
-        Ok(())
     }
 }
 
