@@ -43,10 +43,20 @@ impl LoginFailure {
     }
 }
 
+/// The method labels, in the order of the handle tables.
+const METHODS: [&str; 8] = [
+    "GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", "other",
+];
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
 #[derive(Debug, Clone)]
 pub struct Metrics {
     requests: Family<Labels, Counter>,
     duration: Family<Label, Histogram, fn() -> Histogram>,
+    /// Every (method, class) series made at start, so a request only bumps atomics (no label
+    /// hashing, no lock): `[method][class]`, and the histogram per method.
+    request_handles: Arc<[[Counter; 5]; 8]>,
+    duration_handles: Arc<[Histogram; 8]>,
     login_failures: Family<Label, Counter>,
     /// Audit records dropped because the queue to the aggregator was full.
     pub audit_dropped: Counter,
@@ -58,49 +68,64 @@ fn latency_histogram() -> Histogram {
 
 impl Default for Metrics {
     fn default() -> Self {
+        let requests: Family<Labels, Counter> = Family::default();
+        let duration: Family<Label, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        let request_handles = Arc::new(METHODS.map(|m| {
+            CLASSES.map(|c| requests.get_or_create_owned(&[("method", m), ("class", c)]))
+        }));
+        let duration_handles =
+            Arc::new(METHODS.map(|m| duration.get_or_create_owned(&[("method", m)])));
         Metrics {
-            requests: Family::default(),
-            duration: Family::new_with_constructor(latency_histogram),
+            requests,
+            duration,
+            request_handles,
+            duration_handles,
             login_failures: Family::default(),
             audit_dropped: Counter::default(),
         }
     }
 }
 
-/// The method as a label: the standard ones by name, anything else `other`.
-fn method_label(m: &Method) -> &'static str {
+/// The method's index in [`METHODS`]: the standard ones by name, anything else `other`.
+fn method_index(m: &Method) -> usize {
     match *m {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PATCH => "PATCH",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::OPTIONS => "OPTIONS",
-        _ => "other",
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PATCH => 3,
+        Method::PUT => 4,
+        Method::DELETE => 5,
+        Method::OPTIONS => 6,
+        _ => 7,
     }
 }
 
-fn class_label(s: StatusCode) -> &'static str {
+/// The status class's index in [`CLASSES`].
+fn class_index(s: StatusCode) -> usize {
     match s.as_u16() {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
+        100..=199 => 0,
+        200..=299 => 1,
+        300..=399 => 2,
+        400..=499 => 3,
+        _ => 4,
     }
 }
 
 impl Metrics {
     /// One request answered.
     pub fn answered(&self, method: &Method, status: StatusCode, elapsed: Duration) {
-        let method = method_label(method);
-        self.requests
-            .get_or_create(&[("method", method), ("class", class_label(status))])
-            .inc();
-        self.duration
-            .get_or_create(&[("method", method)])
-            .observe(elapsed.as_secs_f64());
+        let m = method_index(method);
+        if let Some(c) = self
+            .request_handles
+            .get(m)
+            .and_then(|row| row.get(class_index(status)))
+        {
+            c.inc();
+        }
+        if let Some(h) = self.duration_handles.get(m) {
+            h.observe(elapsed.as_secs_f64());
+        }
     }
 
     pub fn login_failed(&self, why: LoginFailure) {
@@ -168,11 +193,11 @@ mod tests {
     #[test]
     fn labels_stay_bounded() {
         let odd = Method::from_bytes(b"PROPFIND").expect("method");
-        assert_eq!(method_label(&odd), "other");
-        assert_eq!(method_label(&Method::PATCH), "PATCH");
-        assert_eq!(class_label(StatusCode::NO_CONTENT), "2xx");
-        assert_eq!(class_label(StatusCode::FORBIDDEN), "4xx");
-        assert_eq!(class_label(StatusCode::GATEWAY_TIMEOUT), "5xx");
+        assert_eq!(METHODS[method_index(&odd)], "other");
+        assert_eq!(METHODS[method_index(&Method::PATCH)], "PATCH");
+        assert_eq!(CLASSES[class_index(StatusCode::NO_CONTENT)], "2xx");
+        assert_eq!(CLASSES[class_index(StatusCode::FORBIDDEN)], "4xx");
+        assert_eq!(CLASSES[class_index(StatusCode::GATEWAY_TIMEOUT)], "5xx");
         let m = Metrics::default();
         m.answered(&odd, StatusCode::OK, Duration::from_millis(1));
         m.answered(&Method::GET, StatusCode::OK, Duration::from_millis(1));
