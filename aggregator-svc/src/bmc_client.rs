@@ -30,6 +30,8 @@ pub struct ClientLimits {
     pub per_bmc_concurrency: usize,
     pub max_reply_bytes: usize,
     pub tls: Arc<crate::tls::TlsConfigs>,
+    /// Where every client's requests are counted (each takes its own handles).
+    pub metrics: crate::metrics::BmcRequestMetrics,
 }
 
 /// A reply from the BMC, whatever its status: the BMC's own 4xx/5xx are answers, not errors.
@@ -73,6 +75,7 @@ pub struct BmcClient {
     breaker: Breaker,
     /// Told the BMC's id when the breaker opens, so discovery probes it at once.
     on_trip: OnceLock<tokio::sync::mpsc::UnboundedSender<BmcId>>,
+    metrics: crate::metrics::BmcHandles,
 }
 
 impl std::fmt::Debug for BmcClient {
@@ -110,6 +113,7 @@ impl BmcClient {
             login_lock: Mutex::new(()),
             login_failed_at: std::sync::Mutex::new(None),
             permits: Semaphore::new(limits.per_bmc_concurrency.max(1)),
+            metrics: limits.metrics.for_bmc(bmc.id.as_str()),
             limits,
             breaker: Breaker::default(),
             on_trip: OnceLock::new(),
@@ -135,6 +139,7 @@ impl BmcClient {
         body: Bytes,
     ) -> Result<BmcReply, AggError> {
         if let Some(trip) = self.breaker.open_trip() {
+            self.metrics.refused_by_breaker();
             return Err(self.refused_by_breaker(trip));
         }
         let result = self
@@ -158,7 +163,8 @@ impl BmcClient {
         body: Bytes,
     ) -> Result<BmcReply, AggError> {
         let deadline = self.limits.request_timeout;
-        match tokio::time::timeout(
+        let started = Instant::now();
+        let result = match tokio::time::timeout(
             deadline,
             self.send_inner(method, path_and_query, headers, body),
         )
@@ -169,7 +175,13 @@ impl BmcClient {
                 bmc: self.id.to_string(),
                 after: deadline,
             }),
-        }
+        };
+        let outcome = match &result {
+            Ok(reply) => Ok(reply.status),
+            Err(e) => Err(crate::metrics::Cause::of(e)),
+        };
+        self.metrics.sent(outcome, started.elapsed());
+        result
     }
 
     /// Lets the next request try to log in again after the BMC refused the credentials
@@ -415,11 +427,12 @@ impl BmcClient {
         let request = builder
             .body(Full::new(body))
             .map_err(|e| AggError::Internal(format!("building request: {e}")))?;
-        let response = self
-            .http
-            .request(request)
-            .await
-            .map_err(|e| self.classify_send(&e))?;
+        let response = self.http.request(request).await.map_err(|e| {
+            if crate::metrics::is_connection_refused(&e) {
+                self.metrics.connection_refused();
+            }
+            self.classify_send(&e)
+        })?;
         let (parts, body) = response.into_parts();
         let collected = Limited::new(body, self.limits.max_reply_bytes)
             .collect()
@@ -512,6 +525,7 @@ mod tests {
             per_bmc_concurrency: 4,
             max_reply_bytes: 1 << 20,
             tls: Default::default(),
+            metrics: Default::default(),
         };
         BmcClient::new(&bmc, limits).expect("client")
     }

@@ -20,6 +20,9 @@ pub struct AggregatorConfig {
     /// Where the gRPC service listens (the frontend's `aggregator_endpoint`).
     #[serde(default = "default_grpc_listen")]
     pub grpc_listen: SocketAddr,
+    /// The operations listener (`/metrics`, `/healthz`, `/readyz`); unset: none.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
     /// SQLite lives here.
     #[serde(default = "default_state_dir")]
     pub state_dir: PathBuf,
@@ -251,6 +254,9 @@ impl AggregatorConfig {
                 ));
             }
         }
+        if let Some(ops) = self.metrics_listen {
+            svc_common::ops::check_listen(ops, self.grpc_listen, "aggregator.metrics_listen")?;
+        }
         self.rack_settings().validate()?;
         let mut seen = std::collections::HashSet::new();
         self.bmcs
@@ -365,6 +371,7 @@ mod tests {
     fn base() -> AggregatorConfig {
         AggregatorConfig {
             grpc_listen: default_grpc_listen(),
+            metrics_listen: None,
             state_dir: default_state_dir(),
             discovery_interval_secs: 300,
             retry_max_secs: 30,
@@ -422,6 +429,11 @@ mod tests {
     fn bad_values_name_their_key() {
         type Mutation = Box<dyn Fn(&mut AggregatorConfig)>;
         let rows: Vec<(&str, Mutation, &str)> = vec![
+            (
+                "operations port on the gRPC port",
+                Box::new(|c| c.metrics_listen = Some(c.grpc_listen)),
+                "aggregator.metrics_listen",
+            ),
             (
                 "scheme",
                 Box::new(|c| c.bmcs[0].url = "ftp://10.0.0.1".into()),

@@ -40,10 +40,15 @@ pub struct EventService {
     subscriptions: Mutex<Vec<Subscription>>,
     client: HttpsClient,
     tracker: TaskTracker,
+    metrics: crate::metrics::EventMetrics,
 }
 
 impl EventService {
-    pub async fn load(store: Store, tracker: TaskTracker) -> Result<Self, AggError> {
+    pub async fn load(
+        store: Store,
+        tracker: TaskTracker,
+        metrics: crate::metrics::EventMetrics,
+    ) -> Result<Self, AggError> {
         let subscriptions = match store.meta(STORE_KEY).await? {
             Some(text) => serde_json::from_str(&text)
                 .map_err(|e| AggError::Store(format!("event subscriptions: {e}")))?,
@@ -63,6 +68,7 @@ impl EventService {
             subscriptions: Mutex::new(subscriptions),
             client: Client::builder(TokioExecutor::new()).build(connector),
             tracker,
+            metrics,
         })
     }
 
@@ -224,6 +230,7 @@ impl EventService {
             });
             let body = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
             let client = self.client.clone();
+            let metrics = self.metrics.clone();
             self.tracker.spawn(async move {
                 let request = http::Request::builder()
                     .method(Method::POST)
@@ -231,17 +238,25 @@ impl EventService {
                     .header(http::header::CONTENT_TYPE, "application/json")
                     .body(Full::new(body));
                 let Ok(request) = request else { return };
+                metrics.attempts.inc();
                 match tokio::time::timeout(DELIVERY_TIMEOUT, client.request(request)).await {
                     Ok(Ok(r)) if r.status().is_success() => {}
-                    Ok(Ok(r)) => tracing::warn!(
-                        subscription = sub.id,
-                        status = r.status().as_u16(),
-                        "event refused by subscriber"
-                    ),
+                    Ok(Ok(r)) => {
+                        metrics.failed("refused");
+                        tracing::warn!(
+                            subscription = sub.id,
+                            status = r.status().as_u16(),
+                            "event refused by subscriber"
+                        )
+                    }
                     Ok(Err(e)) => {
+                        metrics.failed("error");
                         tracing::warn!(subscription = sub.id, error = %e, "event delivery failed")
                     }
-                    Err(_) => tracing::warn!(subscription = sub.id, "event delivery timed out"),
+                    Err(_) => {
+                        metrics.failed("timeout");
+                        tracing::warn!(subscription = sub.id, "event delivery timed out")
+                    }
                 }
             });
         }

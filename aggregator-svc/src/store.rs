@@ -8,10 +8,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 mod aggregates;
+mod audit;
 mod pins;
 mod rack;
 mod sources;
 pub use aggregates::{Removal, StoredAggregate};
+pub use audit::{AuditRow, NewAudit};
 pub use rack::{LogRow, NewLogEntry};
 pub use sources::StoredSource;
 
@@ -83,6 +85,18 @@ const MIGRATIONS: &[&str] = &[
         origin TEXT NOT NULL,
         sha256 TEXT NOT NULL,
         pinned_at TEXT NOT NULL
+     );",
+    // 6: the rack manager's audit log (writes the frontend answered; bounded, see store/audit.rs).
+    "CREATE TABLE audit_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        user TEXT NOT NULL,
+        client TEXT NOT NULL,
+        method TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        bmc TEXT NOT NULL,
+        status INTEGER NOT NULL
      );",
 ];
 

@@ -24,7 +24,7 @@ use persist::MemberWriter;
 use redfish::collections::AGGREGATED_COLLECTIONS;
 use redfish::events::EventMessage;
 use redfish::ids::BmcId;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -53,6 +53,8 @@ pub struct DiscoveryTask {
     pub wake: Arc<Notify>,
     /// BMCs whose breaker a request opened.
     pub trips: UnboundedReceiver<BmcId>,
+    /// How long reads take, when each BMC was last read, and when the first pass is done.
+    pub metrics: Arc<crate::metrics::DiscoveryMetrics>,
 }
 
 /// Which collections one run reads.
@@ -97,6 +99,7 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
         log,
         wake,
         mut trips,
+        metrics,
     } = task;
     let retry_max = retry_max.min(interval).max(Duration::from_secs(1));
     let _rebuilder = {
@@ -115,10 +118,20 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
     };
     let mut slots: HashMap<String, Slot> = HashMap::new();
     let mut jobs: JoinSet<(String, HealthState)> = JoinSet::new();
+    // The BMCs configured at start that have not been read once yet (readiness).
+    let mut first_pass: Option<HashSet<String>> =
+        Some(inventory.bmcs().iter().map(|b| b.id.to_string()).collect());
     loop {
         let bmcs = inventory.bmcs();
         let limit = concurrency.unwrap_or_else(|| auto_concurrency(bmcs.len()));
         slots.retain(|id, _| bmcs.iter().any(|b| b.id.as_str() == id));
+        if let Some(pending) = &mut first_pass {
+            pending.retain(|id| bmcs.iter().any(|b| b.id.as_str() == id));
+            if pending.is_empty() {
+                metrics.first_pass_done();
+                first_pass = None;
+            }
+        }
         let now = Instant::now();
         for bmc in &bmcs {
             let slot = slots.entry(bmc.id.to_string()).or_insert_with(Slot::now);
@@ -130,14 +143,22 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
             if matches!(scope, Scope::Full) {
                 slot.full_due = now + interval;
             }
-            jobs.spawn(discover_one(
+            let full = matches!(scope, Scope::Full);
+            let read = discover_one(
                 bmc.clone(),
                 inventory.clone(),
                 store.clone(),
                 writer.clone(),
                 log.clone(),
                 scope,
-            ));
+            );
+            let metrics = metrics.clone();
+            jobs.spawn(async move {
+                let started = Instant::now();
+                let (id, state) = read.await;
+                metrics.read_done(&id, full, state, started.elapsed());
+                (id, state)
+            });
         }
         let next_due = slots.values().filter(|s| !s.running).map(|s| s.due).min();
         tokio::select! {
@@ -147,6 +168,11 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
                 return;
             }
             Some(done) = jobs.join_next(), if !jobs.is_empty() => {
+                if let Ok((id, _)) = &done
+                    && let Some(pending) = &mut first_pass
+                {
+                    pending.remove(id);
+                }
                 if let Ok((id, state)) = done
                     && let Some(slot) = slots.get_mut(&id)
                 {
