@@ -37,14 +37,25 @@ impl Proc {
     /// Starts `bin --config config` (plus `args`), logging to `log`, and waits for its
     /// "<name> listening on ADDR" line.
     pub async fn start(bin: &str, config: &Path, args: &[&str], log: &Path) -> Proc {
+        let mut all = vec!["--config".to_owned(), config.display().to_string()];
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        Proc::spawn(bin, &all, log, 1).await.0
+    }
+
+    /// Starts `bin args`, logging to `log`, and waits for `lines` lines "WHAT listening on ADDR"
+    /// on its stdout; (WHAT, ADDR without `http(s)://`) of each, in order. `addr` is the first.
+    pub async fn spawn(
+        bin: &str,
+        args: &[String],
+        log: &Path,
+        lines: usize,
+    ) -> (Proc, Vec<(String, String)>) {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .expect("log file");
         let mut child = Command::new(bin_path(bin))
-            .arg("--config")
-            .arg(config)
             .args(args)
             .env(
                 "RUST_LOG",
@@ -57,26 +68,39 @@ impl Proc {
             .spawn()
             .unwrap_or_else(|e| panic!("start {bin}: {e}"));
         let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some((_, addr)) = line.split_once(" listening on ") {
-                    return Some(addr.trim().trim_start_matches("http://").to_owned());
+        let mut out = BufReader::new(stdout).lines();
+        let addrs = tokio::time::timeout(Duration::from_secs(60), async {
+            let mut addrs = Vec::new();
+            while addrs.len() < lines {
+                match out.next_line().await {
+                    Ok(Some(line)) => {
+                        if let Some((what, addr)) = line.split_once(" listening on ") {
+                            let addr = addr.trim();
+                            let addr = addr.split_once("://").map_or(addr, |(_, a)| a);
+                            addrs.push((what.to_owned(), addr.trim_end_matches('/').to_owned()));
+                        }
+                    }
+                    _ => break,
                 }
             }
-            None
+            addrs
         })
         .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("{bin} did not start; see {}", log.display()));
+        .unwrap_or_default();
+        assert_eq!(
+            addrs.len(),
+            lines,
+            "{bin} did not start; see {}",
+            log.display()
+        );
         // Keep draining stdout, so the process never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Proc {
+        tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
+        let proc = Proc {
             child,
-            addr,
+            addr: addrs.first().map(|(_, a)| a.clone()).unwrap_or_default(),
             log: log.to_owned(),
-        }
+        };
+        (proc, addrs)
     }
 
     pub fn pid(&self) -> u32 {
