@@ -147,10 +147,19 @@ def check_k8s():
     check(fe["listen"].startswith("127.0.0.1:") and agg["grpc_listen"].startswith("127.0.0.1:"),
           "frontend-svc and aggregator-svc listen on loopback only")
     check(fe["trusted_proxies"] == ["127.0.0.1"], "trusted_proxies is Apache in the pod (127.0.0.1)")
+    for name, section in (("frontend-svc", fe), ("aggregator-svc", agg)):
+        ops = section.get("metrics_listen", "")
+        check(ops.startswith("127.0.0.1:"), f"{name}: metrics_listen on loopback ({ops})")
+        c = containers[name]
+        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+            cmd = c.get(probe, {}).get("exec", {}).get("command", [])
+            check(cmd[1:] == ["--health-check", f"http://{ops}{path}"],
+                  f"{name}: {probe} probes {path} on metrics_listen ({cmd})")
     check(fe["aggregator_endpoint"].endswith(agg["grpc_listen"].split(":")[1]), "aggregator_endpoint matches grpc_listen")
     env = {e["name"]: e["value"] for e in containers["apache"].get("env", [])}
     check(env.get("REDDRUM_FRONTEND_URL") == f"http://{fe['listen']}", "Apache proxies to frontend-svc's listen address")
     used = [int(fe["listen"].rsplit(":", 1)[1]), int(agg["grpc_listen"].rsplit(":", 1)[1]),
+            int(fe["metrics_listen"].rsplit(":", 1)[1]), int(agg["metrics_listen"].rsplit(":", 1)[1]),
             int(env["REDDRUM_HTTPS_PORT"]), int(env["REDDRUM_HTTP_PORT"]), int(env["REDDRUM_STATUS_PORT"])]
     check(len(set(used)) == len(used), f"no two listeners share a port in the pod ({used})")
     secret_mounts = {m["mountPath"]: volumes[m["name"]]["secret"]["secretName"]
@@ -208,6 +217,11 @@ def check_compose():
     check(agg_ip in cfg["frontend"]["aggregator_endpoint"], "aggregator_endpoint is aggregator-svc's address")
     fe_ip = services["frontend-svc"]["networks"]["internal"]["ipv4_address"]
     check(fe_ip in services["apache"]["environment"]["REDDRUM_FRONTEND_URL"], "Apache proxies to frontend-svc's address")
+    for name, section in (("frontend-svc", cfg["frontend"]), ("aggregator-svc", cfg["aggregator"])):
+        port = section.get("metrics_listen", ":").rsplit(":", 1)[1]
+        test = services[name].get("healthcheck", {}).get("test", [])
+        check(test[2:] == ["--health-check", f"http://127.0.0.1:{port}/readyz"],
+              f"{name}: health check is /readyz on its metrics_listen ({test})")
     def mounts(name):  # (source, target, read-only) of a service's short-syntax volumes
         out = []
         for v in services[name].get("volumes", []):

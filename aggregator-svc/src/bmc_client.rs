@@ -30,6 +30,8 @@ pub struct ClientLimits {
     pub per_bmc_concurrency: usize,
     pub max_reply_bytes: usize,
     pub tls: Arc<crate::tls::TlsConfigs>,
+    /// Where every client's requests are counted (each takes its own handles).
+    pub metrics: crate::metrics::BmcRequestMetrics,
 }
 
 /// A reply from the BMC, whatever its status: the BMC's own 4xx/5xx are answers, not errors.
@@ -57,6 +59,8 @@ pub struct BmcClient {
     origin: String,
     username: String,
     password: String,
+    /// `Basic <base64(user:password)>`, built once rather than per request.
+    basic_authorization: HeaderValue,
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     auth: RwLock<Auth>,
     /// Held by the one login in flight; the others wait for its outcome.
@@ -71,6 +75,7 @@ pub struct BmcClient {
     breaker: Breaker,
     /// Told the BMC's id when the breaker opens, so discovery probes it at once.
     on_trip: OnceLock<tokio::sync::mpsc::UnboundedSender<BmcId>>,
+    metrics: crate::metrics::BmcHandles,
 }
 
 impl std::fmt::Debug for BmcClient {
@@ -85,7 +90,7 @@ impl std::fmt::Debug for BmcClient {
 
 impl BmcClient {
     pub fn new(bmc: &ValidBmc, limits: ClientLimits) -> Result<Arc<Self>, String> {
-        let tls = limits.tls.get(bmc.verify_tls, bmc.ca_file.as_deref())?;
+        let tls = limits.tls.for_bmc(bmc)?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(limits.connect_timeout));
@@ -102,11 +107,13 @@ impl BmcClient {
             origin: bmc.base_url.as_str().trim_end_matches('/').to_owned(),
             username: bmc.username.clone(),
             password: bmc.password.clone(),
+            basic_authorization: basic_authorization(&bmc.username, &bmc.password)?,
             http: client,
             auth: RwLock::new(Auth::None),
             login_lock: Mutex::new(()),
             login_failed_at: std::sync::Mutex::new(None),
             permits: Semaphore::new(limits.per_bmc_concurrency.max(1)),
+            metrics: limits.metrics.for_bmc(bmc.id.as_str()),
             limits,
             breaker: Breaker::default(),
             on_trip: OnceLock::new(),
@@ -132,6 +139,7 @@ impl BmcClient {
         body: Bytes,
     ) -> Result<BmcReply, AggError> {
         if let Some(trip) = self.breaker.open_trip() {
+            self.metrics.refused_by_breaker();
             return Err(self.refused_by_breaker(trip));
         }
         let result = self
@@ -155,7 +163,8 @@ impl BmcClient {
         body: Bytes,
     ) -> Result<BmcReply, AggError> {
         let deadline = self.limits.request_timeout;
-        match tokio::time::timeout(
+        let started = Instant::now();
+        let result = match tokio::time::timeout(
             deadline,
             self.send_inner(method, path_and_query, headers, body),
         )
@@ -166,7 +175,13 @@ impl BmcClient {
                 bmc: self.id.to_string(),
                 after: deadline,
             }),
-        }
+        };
+        let outcome = match &result {
+            Ok(reply) => Ok(reply.status),
+            Err(e) => Err(crate::metrics::Cause::of(e)),
+        };
+        self.metrics.sent(outcome, started.elapsed());
+        result
     }
 
     /// Lets the next request try to log in again after the BMC refused the credentials
@@ -208,6 +223,7 @@ impl BmcClient {
         match e {
             AggError::BmcUnreachable { reason, .. } => Some(Trip::Unreachable(reason.clone())),
             AggError::BmcTimeout { .. } => Some(Trip::Timeout),
+            AggError::BmcCertificateChanged { .. } => Some(Trip::CertificateChanged),
             // Refused at login (or with Basic auth): the credentials are wrong. A 401 on one
             // resource after a good login is that resource's business.
             AggError::BmcUnauthorized { uri, .. }
@@ -234,6 +250,7 @@ impl BmcClient {
                 bmc,
                 uri: SESSIONS_PATH.to_owned(),
             },
+            Trip::CertificateChanged => AggError::BmcCertificateChanged { bmc },
         }
     }
 
@@ -403,20 +420,19 @@ impl BmcClient {
         match auth {
             Auth::Session { token, .. } => builder = builder.header("X-Auth-Token", token),
             Auth::Basic => {
-                let creds = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{}:{}", self.username, self.password));
-                builder = builder.header(http::header::AUTHORIZATION, format!("Basic {creds}"));
+                builder = builder.header(http::header::AUTHORIZATION, &self.basic_authorization);
             }
             Auth::None => {}
         }
         let request = builder
             .body(Full::new(body))
             .map_err(|e| AggError::Internal(format!("building request: {e}")))?;
-        let response = self
-            .http
-            .request(request)
-            .await
-            .map_err(|e| self.classify_send(&e))?;
+        let response = self.http.request(request).await.map_err(|e| {
+            if crate::metrics::is_connection_refused(&e) {
+                self.metrics.connection_refused();
+            }
+            self.classify_send(&e)
+        })?;
         let (parts, body) = response.into_parts();
         let collected = Limited::new(body, self.limits.max_reply_bytes)
             .collect()
@@ -433,7 +449,11 @@ impl BmcClient {
     }
 
     fn classify_send(&self, e: &hyper_util::client::legacy::Error) -> AggError {
-        if e.is_connect() {
+        if e.is_connect() && crate::tofu::verifier::certificate_changed(e).is_some() {
+            AggError::BmcCertificateChanged {
+                bmc: self.id.to_string(),
+            }
+        } else if e.is_connect() {
             AggError::BmcUnreachable {
                 bmc: self.id.to_string(),
                 reason: error_chain(e),
@@ -445,6 +465,14 @@ impl BmcClient {
             }
         }
     }
+}
+
+fn basic_authorization(username: &str, password: &str) -> Result<HeaderValue, String> {
+    let creds = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    let mut value = HeaderValue::from_str(&format!("Basic {creds}"))
+        .map_err(|e| format!("credentials make no header: {e}"))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -489,6 +517,7 @@ mod tests {
             verify_tls: true,
             ca_file: None,
             pdu_socket: None,
+            trust_on_first_use: false,
         };
         let limits = ClientLimits {
             connect_timeout: Duration::from_secs(2),
@@ -496,6 +525,7 @@ mod tests {
             per_bmc_concurrency: 4,
             max_reply_bytes: 1 << 20,
             tls: Default::default(),
+            metrics: Default::default(),
         };
         BmcClient::new(&bmc, limits).expect("client")
     }

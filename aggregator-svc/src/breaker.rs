@@ -16,6 +16,8 @@ pub enum Trip {
     Timeout,
     /// The BMC refused the aggregator's credentials.
     Unauthorized,
+    /// The BMC presented a certificate other than the one pinned (trust on first use).
+    CertificateChanged,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,6 +20,9 @@ pub struct AggregatorConfig {
     /// Where the gRPC service listens (the frontend's `aggregator_endpoint`).
     #[serde(default = "default_grpc_listen")]
     pub grpc_listen: SocketAddr,
+    /// The operations listener (`/metrics`, `/healthz`, `/readyz`); unset: none.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
     /// SQLite lives here.
     #[serde(default = "default_state_dir")]
     pub state_dir: PathBuf,
@@ -102,6 +105,10 @@ pub struct BmcConfig {
     /// PEM file of CA certificates to trust for this BMC (instead of the system roots).
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
+    /// Pin the certificate the BMC presents at the first connection and refuse any other until
+    /// an operator accepts it (for self-signed certificates); takes the place of `verify_tls`.
+    #[serde(default)]
+    pub trust_on_first_use: bool,
     /// The PDU socket feeding this server, for the reseat action (`{socket}` in the command).
     #[serde(default)]
     pub pdu_socket: Option<String>,
@@ -157,6 +164,8 @@ pub struct ValidBmc {
     pub verify_tls: bool,
     pub ca_file: Option<PathBuf>,
     pub pdu_socket: Option<String>,
+    /// The certificate is pinned at first use (see `crate::tofu`).
+    pub trust_on_first_use: bool,
 }
 
 impl std::fmt::Debug for ValidBmc {
@@ -167,6 +176,7 @@ impl std::fmt::Debug for ValidBmc {
             .field("base_url", &self.base_url.as_str())
             .field("username", &self.username)
             .field("verify_tls", &self.verify_tls)
+            .field("trust_on_first_use", &self.trust_on_first_use)
             .finish_non_exhaustive()
     }
 }
@@ -180,6 +190,7 @@ impl ValidBmc {
             && self.password == other.password
             && self.verify_tls == other.verify_tls
             && self.ca_file == other.ca_file
+            && self.trust_on_first_use == other.trust_on_first_use
     }
 }
 
@@ -243,6 +254,9 @@ impl AggregatorConfig {
                 ));
             }
         }
+        if let Some(ops) = self.metrics_listen {
+            svc_common::ops::check_listen(ops, self.grpc_listen, "aggregator.metrics_listen")?;
+        }
         self.rack_settings().validate()?;
         let mut seen = std::collections::HashSet::new();
         self.bmcs
@@ -292,6 +306,10 @@ impl AggregatorConfig {
                 {
                     return Err(ConfigError::at(&key("pdu_socket"), "must not be empty"));
                 }
+                if b.trust_on_first_use {
+                    check_tofu(&base_url, b.ca_file.is_some())
+                        .map_err(|e| ConfigError::at(&key("trust_on_first_use"), e))?;
+                }
                 Ok(ValidBmc {
                     id,
                     base_url,
@@ -300,10 +318,26 @@ impl AggregatorConfig {
                     verify_tls: b.verify_tls,
                     ca_file: b.ca_file.clone(),
                     pdu_socket: b.pdu_socket.clone(),
+                    trust_on_first_use: b.trust_on_first_use,
                 })
             })
             .collect()
     }
+}
+
+/// Trust on first use pins a TLS certificate: it needs https, and it replaces a CA.
+pub fn check_tofu(url: &url::Url, has_ca_file: bool) -> Result<(), String> {
+    if url.scheme() != "https" {
+        return Err(format!(
+            "needs an https url ('{url}' has no certificate to pin)"
+        ));
+    }
+    if has_ca_file {
+        return Err(
+            "cannot be combined with ca_file (a pinned certificate replaces the CA)".into(),
+        );
+    }
+    Ok(())
 }
 
 pub fn parse_bmc_url(raw: &str) -> Result<url::Url, String> {
@@ -337,6 +371,7 @@ mod tests {
     fn base() -> AggregatorConfig {
         AggregatorConfig {
             grpc_listen: default_grpc_listen(),
+            metrics_listen: None,
             state_dir: default_state_dir(),
             discovery_interval_secs: 300,
             retry_max_secs: 30,
@@ -368,6 +403,7 @@ mod tests {
             verify_tls: false,
             ca_file: None,
             pdu_socket: None,
+            trust_on_first_use: false,
         }
     }
 
@@ -393,6 +429,11 @@ mod tests {
     fn bad_values_name_their_key() {
         type Mutation = Box<dyn Fn(&mut AggregatorConfig)>;
         let rows: Vec<(&str, Mutation, &str)> = vec![
+            (
+                "operations port on the gRPC port",
+                Box::new(|c| c.metrics_listen = Some(c.grpc_listen)),
+                "aggregator.metrics_listen",
+            ),
             (
                 "scheme",
                 Box::new(|c| c.bmcs[0].url = "ftp://10.0.0.1".into()),
@@ -470,6 +511,22 @@ mod tests {
                 "rack id like a member",
                 Box::new(|c| c.rack.id = "s1-rack".into()),
                 "aggregator.rack.id",
+            ),
+            (
+                "tofu over http",
+                Box::new(|c| {
+                    c.bmcs[0].url = "http://10.0.0.11".into();
+                    c.bmcs[0].trust_on_first_use = true;
+                }),
+                "aggregator.bmcs[0].trust_on_first_use",
+            ),
+            (
+                "tofu and a CA",
+                Box::new(|c| {
+                    c.bmcs[0].trust_on_first_use = true;
+                    c.bmcs[0].ca_file = Some("/etc/hostname".into());
+                }),
+                "aggregator.bmcs[0].trust_on_first_use",
             ),
             (
                 "zero concurrency",

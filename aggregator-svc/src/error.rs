@@ -34,6 +34,11 @@ pub enum AggError {
     BmcBadReply { bmc: String, reason: String },
     #[error("BMC {bmc} refused the aggregator's credentials")]
     BmcUnauthorized { bmc: String, uri: String },
+    /// Trust on first use: the BMC presents a certificate other than the pinned one.
+    #[error(
+        "BMC {bmc}: certificate changed (not the pinned one); refused until an operator accepts it"
+    )]
+    BmcCertificateChanged { bmc: String },
     #[error("state store: {0}")]
     Store(String),
     #[error("internal: {0}")]
@@ -108,6 +113,16 @@ impl AggError {
                     uri,
                     "the BMC rejected the aggregator's credentials",
                 )
+                .for_bmc(bmc),
+                Code::Unknown,
+            ),
+            // Not temporary (no Retry-After): the BMC stays refused until an operator accepts
+            // its certificate on the AggregationSource named here.
+            AggError::BmcCertificateChanged { bmc } => p(
+                502,
+                Message::could_not_establish_connection(&format!(
+                    "/redfish/v1/AggregationService/AggregationSources/{bmc}"
+                ))
                 .for_bmc(bmc),
                 Code::Unknown,
             ),
@@ -242,6 +257,12 @@ mod tests {
                 },
                 502,
                 "ResourceAtUriUnauthorized",
+                Code::Unknown,
+            ),
+            (
+                AggError::BmcCertificateChanged { bmc: "s1".into() },
+                502,
+                "CouldNotEstablishConnection",
                 Code::Unknown,
             ),
             (

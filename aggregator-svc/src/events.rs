@@ -11,6 +11,7 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use redfish::events::EventMessage;
 use redfish::messages::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -43,10 +44,15 @@ pub struct EventService {
     writes: tokio::sync::Mutex<()>,
     client: HttpsClient,
     tracker: TaskTracker,
+    metrics: crate::metrics::EventMetrics,
 }
 
 impl EventService {
-    pub async fn load(store: Store, tracker: TaskTracker) -> Result<Self, AggError> {
+    pub async fn load(
+        store: Store,
+        tracker: TaskTracker,
+        metrics: crate::metrics::EventMetrics,
+    ) -> Result<Self, AggError> {
         let subscriptions = match store.meta(STORE_KEY).await? {
             Some(text) => serde_json::from_str(&text)
                 .map_err(|e| AggError::Store(format!("event subscriptions: {e}")))?,
@@ -67,6 +73,7 @@ impl EventService {
             writes: tokio::sync::Mutex::new(()),
             client: Client::builder(TokioExecutor::new()).build(connector),
             tracker,
+            metrics,
         })
     }
 
@@ -192,6 +199,20 @@ impl EventService {
         })
     }
 
+    /// Delivers one message of the aggregate's own (as its log records it) to every subscriber.
+    pub fn publish_message(&self, message: &EventMessage, origin: &str) {
+        self.publish(json!({
+            "EventType": "Alert",
+            "EventId": uuid::Uuid::new_v4().to_string(),
+            "EventTimestamp": crate::local::now_rfc3339(),
+            "MessageSeverity": message.severity(),
+            "Message": message.text(),
+            "MessageId": message.message_id(),
+            "MessageArgs": message.args(),
+            "OriginOfCondition": {"@odata.id": origin},
+        }));
+    }
+
     /// Delivers one event record to every subscriber, each in its own tracked task, so a slow
     /// or dead listener delays nobody.
     pub fn publish(&self, record: Value) {
@@ -205,6 +226,7 @@ impl EventService {
             });
             let body = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
             let client = self.client.clone();
+            let metrics = self.metrics.clone();
             self.tracker.spawn(async move {
                 let request = http::Request::builder()
                     .method(Method::POST)
@@ -212,17 +234,25 @@ impl EventService {
                     .header(http::header::CONTENT_TYPE, "application/json")
                     .body(Full::new(body));
                 let Ok(request) = request else { return };
+                metrics.attempts.inc();
                 match tokio::time::timeout(DELIVERY_TIMEOUT, client.request(request)).await {
                     Ok(Ok(r)) if r.status().is_success() => {}
-                    Ok(Ok(r)) => tracing::warn!(
-                        subscription = sub.id,
-                        status = r.status().as_u16(),
-                        "event refused by subscriber"
-                    ),
+                    Ok(Ok(r)) => {
+                        metrics.failed("refused");
+                        tracing::warn!(
+                            subscription = sub.id,
+                            status = r.status().as_u16(),
+                            "event refused by subscriber"
+                        )
+                    }
                     Ok(Err(e)) => {
+                        metrics.failed("error");
                         tracing::warn!(subscription = sub.id, error = %e, "event delivery failed")
                     }
-                    Err(_) => tracing::warn!(subscription = sub.id, "event delivery timed out"),
+                    Err(_) => {
+                        metrics.failed("timeout");
+                        tracing::warn!(subscription = sub.id, "event delivery timed out")
+                    }
                 }
             });
         }

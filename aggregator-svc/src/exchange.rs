@@ -49,7 +49,11 @@ impl Reply {
 
 /// `Link: <schema>; rel=describedby` for a JSON body whose `@odata.type` is a DMTF type.
 pub fn describedby(body: &serde_json::Value) -> Option<(HeaderName, HeaderValue)> {
-    let t = body.get("@odata.type")?.as_str()?;
+    describedby_type(body.get("@odata.type")?.as_str()?)
+}
+
+/// The same, from the `@odata.type` itself.
+pub fn describedby_type(t: &str) -> Option<(HeaderName, HeaderValue)> {
     let link = redfish::schemas::describedby_link(t)?;
     Some((http::header::LINK, HeaderValue::from_str(&link).ok()?))
 }

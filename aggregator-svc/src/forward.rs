@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method};
 use redfish::messages::Message;
 use redfish::odata::{FORWARDED_REQUEST_HEADERS, FORWARDED_RESPONSE_HEADERS};
-use redfish::rewrite::{delocalize_body, localize_body, localize_link_header, localize_location};
+use redfish::rewrite::{delocalize_body, localize_json, localize_link_header, localize_location};
 use serde_json::Value;
 
 /// Sends `exchange` to `bmc` at `bmc_path` (already stripped of the aggregate prefix).
@@ -148,21 +148,20 @@ fn localize_reply(bmc: &BmcEntry, reply: crate::bmc_client::BmcReply) -> Result<
         reply.body
     } else if is_json_type(content_type) || (content_type.is_none() && looks_like_json(&reply.body))
     {
-        let mut value: Value =
-            serde_json::from_slice(&reply.body).map_err(|e| AggError::BmcBadReply {
-                bmc: bmc.id.to_string(),
-                reason: format!("reply is not valid JSON: {e}"),
-            })?;
-        localize_body(&mut value, &ctx);
+        // Over the bytes, without a tree: this runs on every proxied reply.
+        let localized = localize_json(&reply.body, &ctx).map_err(|e| AggError::BmcBadReply {
+            bmc: bmc.id.to_string(),
+            reason: format!("reply is not valid JSON: {e}"),
+        })?;
         if !headers.iter().any(|(n, _)| n == http::header::LINK)
-            && let Some(link) = crate::exchange::describedby(&value)
+            && let Some(link) = localized
+                .odata_type
+                .as_deref()
+                .and_then(crate::exchange::describedby_type)
         {
             headers.push(link);
         }
-        Bytes::from(
-            serde_json::to_vec(&value)
-                .map_err(|e| AggError::Internal(format!("re-serializing reply: {e}")))?,
-        )
+        Bytes::from(localized.body)
     } else {
         reply.body
     };

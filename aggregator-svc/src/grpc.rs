@@ -8,7 +8,10 @@ use crate::exchange::{Exchange, Reply};
 use http::{HeaderName, HeaderValue, Method};
 use proto::metadata;
 use proto::v1::aggregator_server::Aggregator;
-use proto::v1::{DescribeReply, DescribeRequest, Header, Link, RedfishRequest, RedfishResponse};
+use proto::v1::{
+    AuditAck, AuditBatch, AuditRecord, DescribeReply, DescribeRequest, Header, Link,
+    RedfishRequest, RedfishResponse,
+};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
@@ -70,8 +73,42 @@ fn to_response(reply: Reply) -> RedfishResponse {
     }
 }
 
+fn to_audit(r: AuditRecord) -> crate::store::NewAudit {
+    crate::store::AuditRow {
+        id: 0,
+        created: r.time,
+        request_id: r.request_id,
+        user: r.user,
+        client: r.client,
+        method: r.method,
+        uri: r.uri,
+        bmc: r.bmc,
+        status: u16::try_from(r.status).unwrap_or(0),
+    }
+}
+
 #[tonic::async_trait]
 impl Aggregator for AggregatorService {
+    async fn record_audit(
+        &self,
+        request: Request<AuditBatch>,
+    ) -> Result<Response<AuditAck>, Status> {
+        let records = request
+            .into_inner()
+            .records
+            .into_iter()
+            .map(to_audit)
+            .collect();
+        let stored = self
+            .state
+            .rack
+            .audit
+            .append(records)
+            .await
+            .map_err(AggError::into_status)?;
+        Ok(Response::new(AuditAck { stored }))
+    }
+
     async fn forward(
         &self,
         request: Request<RedfishRequest>,

@@ -404,10 +404,16 @@ impl Inventory {
         self.dirty.notify_one();
     }
 
-    pub fn learn_type(&self, collection: &str, t: CollectionType) {
-        if let Ok(mut d) = self.discovered.write() {
-            d.types.entry(collection.to_owned()).or_insert(t);
+    /// Records a collection's type the first time it is seen; true if it was new.
+    pub fn learn_type(&self, collection: &str, t: CollectionType) -> bool {
+        let Ok(mut d) = self.discovered.write() else {
+            return false;
+        };
+        if d.types.contains_key(collection) {
+            return false;
         }
+        d.types.insert(collection.to_owned(), t);
+        true
     }
 
     /// Recomputes every merged collection from what is known. Cheap relative to discovery; called

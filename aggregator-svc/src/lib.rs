@@ -3,12 +3,14 @@
 //! contract to frontend-svc.
 //!
 //! - [`config`]: the `[aggregator]` section, validated.
-//! - [`bmc_client`] + [`tls`]: one pooled, session-holding HTTP client per BMC.
+//! - [`bmc_client`] + [`tls`]: one pooled, session-holding HTTP client per BMC; [`tofu`]: pinned
+//!   certificates of BMCs in trust-on-first-use mode.
 //! - [`discovery`]: periodic, parallel discovery into the [`inventory`] (and the [`store`]).
 //! - [`dispatch`] -> [`forward`]: where a request goes, and the proxy itself.
 //! - [`grpc`]: the tonic service; [`error`]: `AggError` and its one mapping to status.
 //! - [`rack`]: the rack's own state (settings, persisted properties, readings, tasks, event log),
 //!   served by [`local`]; [`decorate`] adds the rack relationship to the BMCs' chassis.
+//! - [`metrics`]: what the operations listener (`metrics_listen`) reports.
 //! - [`import`]: converts the original RedDrum's discovery and credentials files to our config.
 
 pub mod bmc_client;
@@ -26,11 +28,13 @@ pub mod grpc;
 pub mod import;
 pub mod inventory;
 pub mod local;
+pub mod metrics;
 pub mod rack;
 pub mod secrets;
 pub mod sources;
 pub mod store;
 pub mod tls;
+pub mod tofu;
 
 use crate::bmc_client::ClientLimits;
 use crate::config::AggregatorConfig;
@@ -66,6 +70,7 @@ pub struct AppState {
     pub discovery_wake: Arc<Notify>,
     /// The BMCs fronted: the config file's and the AggregationService's.
     pub sources: sources::Sources,
+    pub metrics: Arc<metrics::Metrics>,
     config: RwLock<Arc<AggregatorConfig>>,
 }
 
@@ -96,23 +101,49 @@ pub enum RunError {
 }
 
 /// Runs the aggregator on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// The operations listener, if `metrics_listen` is set, is bound here.
 pub async fn run(
     config: AggregatorConfig,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    config.validate()?;
+    let ops = match config.metrics_listen {
+        Some(addr) => Some(svc_common::ops::bind(addr, "aggregator.metrics_listen").await?),
+        None => None,
+    };
+    run_with_ops(config, listener, ops, shutdown).await
+}
+
+/// [`run`] with the operations listener already bound (tests bind port 0), or none.
+pub async fn run_with_ops(
+    config: AggregatorConfig,
+    listener: TcpListener,
+    ops_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
     let bmcs = config.validate()?;
+    let metrics = Arc::new(metrics::Metrics::default());
     let store = Store::open(&config.state_dir).map_err(|e| RunError::State(e.to_string()))?;
     let service_uuid = store
         .service_uuid()
         .await
         .map_err(|e| RunError::State(e.to_string()))?;
+    let (pin_events, pin_rx) = tokio::sync::mpsc::unbounded_channel();
+    let pins = tofu::Pins::new(
+        store
+            .load_pins()
+            .await
+            .map_err(|e| RunError::State(e.to_string()))?,
+        pin_events,
+    );
     let limits = ClientLimits {
         connect_timeout: Duration::from_millis(config.connect_timeout_ms),
         request_timeout: Duration::from_millis(config.request_timeout_ms),
         per_bmc_concurrency: config.per_bmc_concurrency,
         max_reply_bytes: config.max_reply_bytes,
-        tls: Default::default(),
+        tls: Arc::new(tls::TlsConfigs::with_pins(pins)),
+        metrics: metrics.bmc.clone(),
     };
     let (health_events, health_rx) = tokio::sync::mpsc::unbounded_channel();
     let key_file = config
@@ -134,9 +165,13 @@ pub async fn run(
     sources.set_applied(running);
     let inventory = Arc::new(Inventory::new(entries));
     let rack = Arc::new(
-        Rack::load(&store, config.rack_settings())
-            .await
-            .map_err(|e| RunError::State(e.to_string()))?,
+        Rack::load(
+            &store,
+            config.rack_settings(),
+            metrics.audit_records.clone(),
+        )
+        .await
+        .map_err(|e| RunError::State(e.to_string()))?,
     );
     rack.register_members(&inventory);
     let tracker = TaskTracker::new();
@@ -161,6 +196,7 @@ pub async fn run(
             concurrency: config.discovery_concurrency,
             log: Some(rack.log.clone()),
             wake: discovery_wake.clone(),
+            metrics: metrics.discovery.clone(),
         },
         cancel.clone(),
     ));
@@ -169,7 +205,7 @@ pub async fn run(
         rack.clone(),
         cancel.clone(),
     ));
-    let events = events::EventService::load(store.clone(), tracker.clone())
+    let events = events::EventService::load(store.clone(), tracker.clone(), metrics.events.clone())
         .await
         .map_err(|e| RunError::State(e.to_string()))?;
     let state = Arc::new(AppState {
@@ -183,8 +219,29 @@ pub async fn run(
         health_events,
         discovery_wake,
         sources,
+        metrics: metrics.clone(),
         config: RwLock::new(Arc::new(config.clone())),
     });
+    if let Some(ops_listener) = ops_listener {
+        let discovery = metrics.discovery.clone();
+        let ops = svc_common::ops::Ops {
+            registry: Arc::new(metrics.registry(inventory.clone())),
+            ready: Arc::new(move || {
+                let ready = discovery.is_ready();
+                Box::pin(async move {
+                    if ready {
+                        Ok(())
+                    } else {
+                        Err("the first discovery pass is still running".into())
+                    }
+                })
+            }),
+        };
+        tracing::info!(addr = ?ops_listener.local_addr().ok(), "operations listener: /metrics, /healthz, /readyz");
+        tracker.spawn(svc_common::ops::serve(ops_listener, ops, cancel.clone()));
+    }
+
+    tracker.spawn(tofu::keeper::run(pin_rx, state.clone(), cancel.clone()));
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter

@@ -101,6 +101,7 @@ impl Sources {
             sealed_password: self.secrets.seal(&bmc.password).map_err(AggError::Store)?,
             verify_tls: bmc.verify_tls,
             pdu_socket: bmc.pdu_socket.clone(),
+            trust_on_first_use: bmc.trust_on_first_use,
         };
         self.store.save_source(row).await?;
         if let Ok(mut api) = self.api.write() {
@@ -131,6 +132,7 @@ fn valid_from_row(row: &StoredSource, secrets: &SecretBox) -> Result<ValidBmc, S
         verify_tls: row.verify_tls,
         ca_file: None,
         pdu_socket: row.pdu_socket.clone(),
+        trust_on_first_use: row.trust_on_first_use,
     })
 }
 

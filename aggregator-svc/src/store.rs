@@ -8,9 +8,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 mod aggregates;
+mod audit;
+mod pins;
 mod rack;
 mod sources;
 pub use aggregates::{Removal, StoredAggregate};
+pub use audit::{AuditRow, NewAudit};
 pub use rack::{LogRow, NewLogEntry};
 pub use sources::StoredSource;
 
@@ -73,6 +76,27 @@ const MIGRATIONS: &[&str] = &[
         odata_id TEXT NOT NULL,
         position INTEGER NOT NULL,
         PRIMARY KEY (aggregate, odata_id)
+     );",
+    // 5: trust on first use: which BMCs added through the API use it, and every pinned
+    // certificate (config file BMCs' too), with the address it was taken from.
+    "ALTER TABLE aggregation_sources ADD COLUMN trust_on_first_use INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE tls_pins (
+        bmc_id TEXT PRIMARY KEY,
+        origin TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        pinned_at TEXT NOT NULL
+     );",
+    // 6: the rack manager's audit log (writes the frontend answered; bounded, see store/audit.rs).
+    "CREATE TABLE audit_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        user TEXT NOT NULL,
+        client TEXT NOT NULL,
+        method TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        bmc TEXT NOT NULL,
+        status INTEGER NOT NULL
      );",
 ];
 
@@ -197,16 +221,27 @@ impl Store {
         bmc_id: &str,
         members: Vec<(String, String)>,
     ) -> Result<(), AggError> {
-        let bmc_id = bmc_id.to_owned();
+        self.replace_members_of(vec![(bmc_id.to_owned(), members)])
+            .await
+    }
+
+    /// The members of several BMCs, in one transaction (one sync to disk for all of them).
+    pub async fn replace_members_of(
+        &self,
+        bmcs: Vec<(String, Vec<(String, String)>)>,
+    ) -> Result<(), AggError> {
         self.with(move |c| {
             let tx = c.transaction()?;
-            tx.execute("DELETE FROM members WHERE bmc_id = ?1", params![bmc_id])?;
             {
+                let mut delete = tx.prepare("DELETE FROM members WHERE bmc_id = ?1")?;
                 let mut insert = tx.prepare(
                     "INSERT OR IGNORE INTO members (bmc_id, collection, odata_id, position) VALUES (?1, ?2, ?3, ?4)",
                 )?;
-                for (position, (collection, odata_id)) in members.iter().enumerate() {
-                    insert.execute(params![bmc_id, collection, odata_id, position as i64])?;
+                for (bmc_id, members) in &bmcs {
+                    delete.execute(params![bmc_id])?;
+                    for (position, (collection, odata_id)) in members.iter().enumerate() {
+                        insert.execute(params![bmc_id, collection, odata_id, position as i64])?;
+                    }
                 }
             }
             tx.commit()

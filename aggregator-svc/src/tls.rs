@@ -1,6 +1,8 @@
 //! Per-BMC TLS policy. Verification stays on unless an operator turns it off for one BMC
 //! (`verify_tls = false`, for self-signed BMC certificates); then the certificate is accepted but
 //! handshake signatures are still checked, so the session is at least bound to the key presented.
+//! A BMC with `trust_on_first_use` gets a configuration of its own that pins its certificate
+//! (`crate::tofu`).
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -20,6 +22,8 @@ pub fn provider() -> Arc<CryptoProvider> {
 #[derive(Default)]
 pub struct TlsConfigs {
     shared: std::sync::Mutex<[Option<Arc<ClientConfig>>; 2]>,
+    /// The pins of the BMCs in trust-on-first-use mode.
+    pins: crate::tofu::Pins,
 }
 
 impl std::fmt::Debug for TlsConfigs {
@@ -29,6 +33,28 @@ impl std::fmt::Debug for TlsConfigs {
 }
 
 impl TlsConfigs {
+    /// With the pins remembered for trust-on-first-use BMCs.
+    pub fn with_pins(pins: crate::tofu::Pins) -> Self {
+        TlsConfigs {
+            shared: Default::default(),
+            pins,
+        }
+    }
+
+    pub fn pins(&self) -> &crate::tofu::Pins {
+        &self.pins
+    }
+
+    /// The configuration for `bmc` as its settings say, ALPN set (h2, http/1.1).
+    pub fn for_bmc(&self, bmc: &crate::config::ValidBmc) -> Result<Arc<ClientConfig>, String> {
+        if bmc.trust_on_first_use {
+            let origin = bmc.base_url.as_str().trim_end_matches('/');
+            let cell = self.pins.cell(&bmc.id, origin);
+            return with_alpn(crate::tofu::verifier::client_config(cell)?);
+        }
+        self.get(bmc.verify_tls, bmc.ca_file.as_deref())
+    }
+
     /// The configuration for a BMC, ALPN set (h2, http/1.1).
     pub fn get(&self, verify: bool, ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
         if ca_file.is_some() {

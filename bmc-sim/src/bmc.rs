@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::fault_table::{Applied, FaultTable};
+use crate::net::tls::CertSlot;
 use crate::record::Recorder;
 use crate::store::{Store, Template};
 use crate::{Fault, Profile, Quirks};
@@ -97,6 +98,10 @@ pub(crate) struct Bmc {
     /// the fault governing its path changed).
     pub(crate) fault_changes: watch::Sender<u64>,
     pub(crate) recorder: Recorder,
+    /// The certificate served, for an HTTPS BMC.
+    pub(crate) tls: Option<CertSlot>,
+    /// Bumped when the web server "restarts" (a new certificate): open connections end.
+    pub(crate) web_restarts: watch::Sender<u64>,
     pub(crate) cancel: CancellationToken,
     pub(crate) tracker: TaskTracker,
 }
@@ -113,6 +118,7 @@ impl Bmc {
         state: BmcState,
         faults: FaultTable,
         record_limit: usize,
+        tls: Option<CertSlot>,
     ) -> Bmc {
         let (down, _) = watch::channel(faults.is_down());
         let fault_changes = watch::channel(faults.generation()).0;
@@ -133,6 +139,8 @@ impl Bmc {
             down,
             fault_changes,
             recorder: Recorder::with_limit(record_limit),
+            tls,
+            web_restarts: watch::channel(0).0,
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
         }
@@ -199,6 +207,24 @@ impl Bmc {
     /// Ends the start delay: the listener starts listening unless the fault is `Down`.
     pub(crate) fn finish_boot(&self) {
         self.change_faults(FaultTable::finish_boot);
+    }
+
+    /// The SHA-256 of the certificate served now (upper-case hex, colon-separated); None over HTTP.
+    pub(crate) fn certificate_sha256(&self) -> Option<String> {
+        self.tls.as_ref().map(|t| t.current().sha256)
+    }
+
+    /// Replaces the certificate with a new self-signed one and ends open connections, as a BMC
+    /// restarting its web server for a new certificate does. Returns the new SHA-256.
+    pub(crate) fn regenerate_certificate(&self) -> Result<String, String> {
+        let slot = self
+            .tls
+            .as_ref()
+            .ok_or_else(|| "this BMC serves plain HTTP: it has no certificate".to_string())?;
+        let fresh = slot.regenerate().map_err(|e| e.to_string())?;
+        self.web_restarts.send_modify(|n| *n += 1);
+        tracing::info!(bmc = %self.id, sha256 = %fresh.sha256, "certificate replaced");
+        Ok(fresh.sha256)
     }
 
     /// Rotates the administrator password; that user's sessions end.

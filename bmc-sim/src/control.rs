@@ -1,6 +1,6 @@
 //! Run-time control of a BMC under `/sim/` on its own port (no auth, not Redfish):
 //! `GET|PUT|DELETE /sim/fault`, `GET|PUT|DELETE /sim/path-fault`, `PUT /sim/password`,
-//! `DELETE /sim/sessions`, `GET /sim/info`.
+//! `DELETE /sim/sessions`, `POST /sim/certificate`, `GET /sim/info`.
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
@@ -116,6 +116,14 @@ pub(crate) fn control_op(
             bmc.expire_sessions();
             json_resp(StatusCode::OK, &json!({ "sessions": 0 }))
         }
+        (&Method::GET, "/certificate") => match bmc.certificate_sha256() {
+            Some(sha256) => json_resp(StatusCode::OK, &json!({ "sha256": sha256 })),
+            None => no_certificate(),
+        },
+        (&Method::POST, "/certificate") => match bmc.regenerate_certificate() {
+            Ok(sha256) => json_resp(StatusCode::OK, &json!({ "sha256": sha256 })),
+            Err(_) => no_certificate(),
+        },
         (&Method::GET, "/info") => json_resp(
             StatusCode::OK,
             &json!({
@@ -125,6 +133,7 @@ pub(crate) fn control_op(
                 "fault": fault_json(&bmc.fault()),
                 "path_faults": path_faults_json(bmc),
                 "booting": bmc.booting(),
+                "certificate_sha256": bmc.certificate_sha256(),
                 "quirks": bmc.quirks,
             }),
         ),
@@ -146,6 +155,13 @@ pub(crate) fn path_faults_json(bmc: &Bmc) -> Value {
             .into_iter()
             .map(|(path, fault)| json!({ "path": path, "fault": fault_json(&fault) }))
             .collect(),
+    )
+}
+
+fn no_certificate() -> Response<SimBody> {
+    json_resp(
+        StatusCode::CONFLICT,
+        &json!({ "error": "this BMC serves plain HTTP: it has no certificate" }),
     )
 }
 

@@ -1,5 +1,5 @@
 //! Fleet control server (`control_listen`): `GET /bmcs`, and
-//! `/bmcs/<id>/fault|path-fault|password|sessions|info` with the same operations as a BMC's own
+//! `/bmcs/<id>/fault|path-fault|password|sessions|certificate|info` with the same operations as a BMC's own
 //! `/sim/` paths, reachable even while a BMC is `Down` or still booting.
 
 use std::collections::HashMap;

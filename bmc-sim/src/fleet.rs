@@ -43,7 +43,7 @@ impl Fleet {
                 .collect();
             names.sort();
             names.dedup();
-            Some(tls::self_signed_config(&names)?)
+            Some(tls::self_signed(&names)?)
         } else {
             None
         };

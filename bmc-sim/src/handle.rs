@@ -4,9 +4,6 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use rustls::ServerConfig;
-use tokio_rustls::TlsAcceptor;
-
 use crate::bmc::{Bmc, BmcState};
 use crate::fault_table::FaultTable;
 use crate::net::listener::{self, Socket};
@@ -26,7 +23,7 @@ impl SimBmc {
         let tls = if opts.tls {
             // The advertised name is in the certificate, so clients that connect by it verify.
             let names: Vec<String> = opts.quirks.advertised_name().into_iter().collect();
-            Some(tls::self_signed_config(&names)?)
+            Some(tls::self_signed(&names)?)
         } else {
             None
         };
@@ -34,11 +31,11 @@ impl SimBmc {
     }
 }
 
-/// Starts a BMC with a shared template and (for HTTPS) a shared TLS config.
+/// Starts a BMC with a shared template and (for HTTPS) a shared first certificate.
 pub(crate) async fn start_with(
     opts: BmcOptions,
     template: Arc<Template>,
-    tls: Option<Arc<ServerConfig>>,
+    tls: Option<tls::SimCert>,
     record_limit: usize,
 ) -> io::Result<SimHandle> {
     check_quirks(&opts)?;
@@ -71,10 +68,13 @@ pub(crate) async fn start_with(
         state,
         faults,
         record_limit,
+        tls.map(|first| {
+            // A replacement certificate names only this BMC's own advertised host.
+            tls::CertSlot::new(first, opts.quirks.advertised_name().into_iter().collect())
+        }),
     ));
-    let acceptor = tls.map(TlsAcceptor::from);
     bmc.tracker
-        .spawn(listener::accept_loop(Arc::clone(&bmc), socket, acceptor));
+        .spawn(listener::accept_loop(Arc::clone(&bmc), socket));
     if let Some(delay) = start_delay {
         let booting = Arc::clone(&bmc);
         bmc.tracker.spawn(async move {
@@ -178,6 +178,19 @@ impl SimHandle {
     /// Rotates the administrator password; old sessions and old Basic credentials then get 401.
     pub fn set_password(&self, new: &str) {
         self.bmc.set_password(new);
+    }
+
+    /// The SHA-256 of the certificate served now (upper-case hex, colon-separated, as
+    /// `openssl x509 -fingerprint -sha256` prints it); None for a plain-HTTP BMC.
+    pub fn certificate_sha256(&self) -> Option<String> {
+        self.bmc.certificate_sha256()
+    }
+
+    /// Replaces the certificate with a new self-signed one (new key) and ends open connections,
+    /// as a BMC does when its certificate is replaced; returns the new SHA-256. Err for a
+    /// plain-HTTP BMC.
+    pub fn regenerate_certificate(&self) -> Result<String, String> {
+        self.bmc.regenerate_certificate()
     }
 
     /// Ends every Redfish session (as a BMC restart or session timeout does); tokens then get 401.

@@ -5,7 +5,9 @@
 use crate::error::FrontendError;
 use proto::metadata;
 use proto::v1::aggregator_client::AggregatorClient;
-use proto::v1::{DescribeReply, DescribeRequest, RedfishRequest, RedfishResponse};
+use proto::v1::{
+    AuditBatch, AuditRecord, DescribeReply, DescribeRequest, RedfishRequest, RedfishResponse,
+};
 use redfish::messages::Message;
 use std::time::Duration;
 use tonic::transport::{Channel, Endpoint};
@@ -74,6 +76,29 @@ impl AggClient {
             .await
             .map(tonic::Response::into_inner)
             .map_err(status_to_error)
+    }
+}
+
+/// Why audit records were not stored.
+#[derive(Debug)]
+pub enum AuditError {
+    /// The aggregator has no RecordAudit (an older version): retrying will not help.
+    Unsupported,
+    /// Anything else (unreachable, restarting, its store failed): worth retrying.
+    Failed(String),
+}
+
+impl AggClient {
+    /// Hands audit records to the aggregator's audit log.
+    pub async fn record_audit(&self, records: Vec<AuditRecord>) -> Result<(), AuditError> {
+        let mut req = tonic::Request::new(AuditBatch { records });
+        req.set_timeout(Duration::from_secs(5));
+        let mut client = self.inner.clone();
+        match client.record_audit(req).await {
+            Ok(_) => Ok(()),
+            Err(s) if s.code() == Code::Unimplemented => Err(AuditError::Unsupported),
+            Err(s) => Err(AuditError::Failed(format!("{}: {}", s.code(), s.message()))),
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 use crate::clock::Clock;
 use crate::error::FrontendError;
 use crate::lockout::FailureCounter;
+use crate::metrics::LoginFailure;
 use crate::passwords;
 use crate::policy::Policies;
 use crate::privileges::PrivilegeSet;
@@ -54,6 +55,8 @@ pub struct AuthParts {
     /// An argon2 hash of a random password: unknown user names are checked against it so they
     /// cost as much as known ones.
     pub decoy_hash: String,
+    /// Failed logins are counted here.
+    pub metrics: crate::metrics::Metrics,
 }
 
 pub struct Authenticator {
@@ -227,21 +230,25 @@ impl Authenticator {
             if !too_long {
                 passwords::verify_async(password.to_owned(), self.parts.decoy_hash.clone()).await;
             }
+            self.parts.metrics.login_failed(LoginFailure::UnknownUser);
             tracing::info!(user = %username, "authentication failed: no such account");
             return Err(failed());
         };
         let now = self.parts.clock.now_ms();
         if account.locked_at(now) {
+            self.parts.metrics.login_failed(LoginFailure::Locked);
             tracing::info!(user = %username, "authentication refused: account locked");
             return Err(failed());
         }
         if too_long
             || !passwords::verify_async(password.to_owned(), account.password_hash.clone()).await
         {
+            self.parts.metrics.login_failed(LoginFailure::WrongPassword);
             self.count_failure(&account, now).await?;
             return Err(failed());
         }
         if !account.enabled {
+            self.parts.metrics.login_failed(LoginFailure::Disabled);
             tracing::info!(user = %username, "authentication refused: account disabled");
             return Err(failed());
         }

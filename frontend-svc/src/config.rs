@@ -11,6 +11,9 @@ pub struct FrontendConfig {
     /// Plain HTTP; Apache terminates TLS in front.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// The operations listener (`/metrics`, `/healthz`, `/readyz`); unset: none.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
     #[serde(default = "default_aggregator_endpoint")]
     pub aggregator_endpoint: String,
     /// SQLite lives here (accounts, roles, sessions).
@@ -147,6 +150,9 @@ impl FrontendConfig {
                 ),
             ));
         }
+        if let Some(ops) = self.metrics_listen {
+            svc_common::ops::check_listen(ops, self.listen, "frontend.metrics_listen")?;
+        }
         if self.bootstrap_admin.username.trim().is_empty() {
             return Err(ConfigError::at(
                 "frontend.bootstrap_admin.username",
@@ -201,6 +207,7 @@ mod tests {
     fn base() -> FrontendConfig {
         FrontendConfig {
             listen: default_listen(),
+            metrics_listen: None,
             aggregator_endpoint: default_aggregator_endpoint(),
             state_dir: default_state_dir(),
             bootstrap_admin: BootstrapAdmin::default(),
@@ -224,6 +231,10 @@ mod tests {
     fn bad_values_name_their_key() {
         type Mutation = Box<dyn Fn(&mut FrontendConfig)>;
         let rows: Vec<(Mutation, &str)> = vec![
+            (
+                Box::new(|c| c.metrics_listen = Some("0.0.0.0:8080".parse().expect("addr"))),
+                "frontend.metrics_listen",
+            ),
             (
                 Box::new(|c| c.aggregator_endpoint = "nope".into()),
                 "frontend.aggregator_endpoint",

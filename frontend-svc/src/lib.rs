@@ -14,8 +14,11 @@
 //!   `$filter`, `$top`/`$skip`).
 //! - [`body`], [`resource`], [`response`]: request validation, ETags, the response shape.
 //! - [`error`]: `FrontendError`, mapped to status and Base message in one place.
+//! - [`audit`]: every write recorded (log line + the aggregator's audit log); [`metrics`]: what
+//!   the operations listener (`metrics_listen`) reports.
 
 pub mod agg_client;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod body;
@@ -29,6 +32,7 @@ pub mod handlers;
 pub mod limits;
 pub mod local;
 pub mod lockout;
+pub mod metrics;
 pub mod passwords;
 pub mod policy;
 pub mod privileges;
@@ -55,6 +59,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 pub use config::FrontendConfig as Config;
 
@@ -77,6 +82,8 @@ pub struct AppState {
     /// Peers whose X-Forwarded-* headers are believed ([`forwarded`]).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub shutting_down: AtomicBool,
+    pub metrics: metrics::Metrics,
+    pub audit: audit::AuditSink,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +111,23 @@ pub async fn run_with_clock(
     clock: Arc<dyn Clock>,
 ) -> Result<(), RunError> {
     config.validate()?;
+    let ops = match config.metrics_listen {
+        Some(addr) => Some(svc_common::ops::bind(addr, "frontend.metrics_listen").await?),
+        None => None,
+    };
+    run_with_ops(config, listener, ops, shutdown, clock).await
+}
+
+/// [`run_with_clock`] with the operations listener already bound (tests bind port 0), or none.
+pub async fn run_with_ops(
+    config: config::FrontendConfig,
+    listener: TcpListener,
+    ops_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    clock: Arc<dyn Clock>,
+) -> Result<(), RunError> {
+    config.validate()?;
+    let metrics = metrics::Metrics::default();
     let store = Store::open(&config.state_dir).map_err(RunError::State)?;
     bootstrap::ensure_admin(&config, &store)
         .await
@@ -136,6 +160,18 @@ pub async fn run_with_clock(
         policies: policies.clone(),
         sessions: sessions.clone(),
         decoy_hash,
+        metrics: metrics.clone(),
+    });
+    let (audit, audit_rx) = audit::AuditSink::new(metrics.audit_dropped.clone());
+    let background = CancellationToken::new();
+    let audit_sender = tokio::spawn(audit::run_sender(audit_rx, agg.clone(), background.clone()));
+    let ops_server = ops_listener.map(|l| {
+        let ops = svc_common::ops::Ops {
+            registry: Arc::new(metrics.registry(sessions.clone(), policies.clone())),
+            ready: aggregator_reachable(agg.clone()),
+        };
+        tracing::info!(addr = ?l.local_addr().ok(), "operations listener: /metrics, /healthz, /readyz");
+        tokio::spawn(svc_common::ops::serve(l, ops, background.clone()))
     });
     let state = Arc::new(AppState {
         agg,
@@ -151,6 +187,8 @@ pub async fn run_with_clock(
         limits: limits::Limits::of(&config),
         trusted_proxies: config.trusted_proxies.clone(),
         shutting_down: AtomicBool::new(false),
+        metrics,
+        audit,
     });
     let flag = state.clone();
     let shutdown = async move {
@@ -168,5 +206,25 @@ pub async fn run_with_clock(
     if let Err(e) = state.sessions.flush().await {
         tracing::warn!(error = %e, "could not record the last use of sessions");
     }
+    // Every request has been answered: what is still queued goes to the aggregator now.
+    background.cancel();
+    let _ = audit_sender.await;
+    if let Some(ops) = ops_server {
+        let _ = ops.await;
+    }
     Ok(())
+}
+
+/// Ready while the aggregator answers over gRPC (its Describe, within two seconds).
+fn aggregator_reachable(agg: AggClient) -> svc_common::ops::ReadyCheck {
+    Arc::new(move || {
+        let agg = agg.clone();
+        Box::pin(async move {
+            match tokio::time::timeout(Duration::from_secs(2), agg.describe()).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(format!("aggregator-svc not reachable: {e}")),
+                Err(_) => Err("aggregator-svc did not answer within 2 s".into()),
+            }
+        })
+    })
 }

@@ -11,8 +11,8 @@ struct Args {
     #[arg(long, value_name = "FILE", env = "REDDRUM_CONFIG")]
     config: Option<PathBuf>,
     /// Probe a running instance and exit 0 if healthy, 1 if not (for container HEALTHCHECKs).
-    /// Without a value the address comes from the config; otherwise http://HOST:PORT/PATH (GET
-    /// answers 2xx) or tcp://HOST:PORT.
+    /// Without a value: /readyz on `metrics_listen` when set, else /redfish/v1 on `listen`;
+    /// otherwise http://HOST:PORT/PATH (GET answers 2xx) or tcp://HOST:PORT.
     #[arg(long, value_name = "TARGET", num_args = 0..=1, default_missing_value = "")]
     health_check: Option<String>,
     /// Load and validate the configuration (password files included), then exit: 0 if it is
@@ -20,6 +20,11 @@ struct Args {
     #[arg(long)]
     check_config: bool,
 }
+
+/// mimalloc: about a sixth of the proxy's CPU was malloc/free under glibc, whose per-thread arenas
+/// also kept memory that a request burst (argon2) had used.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -36,9 +41,9 @@ async fn main() -> std::process::ExitCode {
             args.config.as_deref(),
             explicit,
             frontend_svc::Config::load,
-            |c| {
-                let addr = svc_common::health::loopback_for(c.listen);
-                format!("http://{addr}/redfish/v1")
+            |c| match c.metrics_listen {
+                Some(ops) => svc_common::ops::probe_url(ops, "/readyz"),
+                None => svc_common::ops::probe_url(c.listen, "/redfish/v1"),
             },
         );
         return svc_common::cli::health_main("frontend-svc", target).await;

@@ -33,40 +33,86 @@ pub fn verify(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// How many hashes run at once, each on a thread of its own. The threads are always the same
-/// two: run on tokio's blocking pool, every hash landed on another thread and left its memory in
-/// that thread's malloc arena (32 concurrent bad logins took the frontend to 1 GB, and kept it).
+/// How many hashes run at once, each on a thread of its own. Not tokio's blocking pool: there,
+/// every hash landed on another thread and left its memory in that thread's malloc arena (32
+/// concurrent bad logins took the frontend to 1 GB, and kept it).
 const HASH_THREADS: usize = 2;
+/// A hashing thread idle this long ends, and the next hash starts a new one: the allocator hands
+/// a thread's 7 MiB back to the system when the thread ends, where an idle thread would keep it.
+const HASH_THREAD_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The two hashing threads, started on first use (shared by every frontend in the process, like
-/// the CPU and memory they bound).
-fn hash_threads() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<Job>> {
-    static POOL: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
-        std::sync::OnceLock::new();
+struct HashPool {
+    tx: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
+    rx: std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<Job>>>,
+    alive: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// The hashing threads (shared by every frontend in the process, like the CPU and memory they
+/// bound), started on demand.
+fn hash_pool() -> &'static HashPool {
+    static POOL: std::sync::OnceLock<HashPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
-        for n in 0..HASH_THREADS {
-            let rx = rx.clone();
-            let _ = std::thread::Builder::new()
-                .name(format!("argon2-{n}"))
-                .spawn(move || {
-                    loop {
-                        let job = match rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
-                    }
-                });
+        HashPool {
+            tx: std::sync::Mutex::new(tx),
+            rx: std::sync::Arc::new(std::sync::Mutex::new(rx)),
+            alive: std::sync::Arc::default(),
         }
-        std::sync::Mutex::new(tx)
     })
+}
+
+impl HashPool {
+    fn submit(&self, job: Job) -> Option<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.tx.lock().ok()?.send(job).ok()?;
+        // A thread that is ending looks at the queue once more after it stops counting itself,
+        // so a job sent meanwhile is either taken by it or sees the lower count here.
+        if self
+            .alive
+            .fetch_update(SeqCst, SeqCst, |n| (n < HASH_THREADS).then_some(n + 1))
+            .is_ok()
+        {
+            let (rx, alive) = (self.rx.clone(), self.alive.clone());
+            let spawned = std::thread::Builder::new()
+                .name("argon2".into())
+                .spawn(move || hash_thread(&rx, &alive));
+            if spawned.is_err() {
+                self.alive.fetch_sub(1, SeqCst);
+            }
+        }
+        Some(())
+    }
+}
+
+fn hash_thread(
+    rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>,
+    alive: &std::sync::atomic::AtomicUsize,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::sync::mpsc::RecvTimeoutError;
+    loop {
+        let next = match rx.lock() {
+            Ok(rx) => rx.recv_timeout(HASH_THREAD_IDLE),
+            Err(_) => return,
+        };
+        match next {
+            Ok(job) => job(),
+            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {
+                alive.fetch_sub(1, SeqCst);
+                let late = rx.lock().ok().and_then(|rx| rx.try_recv().ok());
+                match late {
+                    Some(job) => {
+                        alive.fetch_add(1, SeqCst);
+                        job();
+                    }
+                    None => return,
+                }
+            }
+        }
+    }
 }
 
 /// Runs `work` on a hashing thread; None if the threads are gone.
@@ -75,7 +121,7 @@ async fn on_hash_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'st
     let job: Job = Box::new(move || {
         let _ = tx.send(work());
     });
-    hash_threads().lock().ok()?.send(job).ok()?;
+    hash_pool().submit(job)?;
     rx.await.ok()
 }
 
@@ -131,7 +177,24 @@ mod tests {
         let name = on_hash_thread(|| std::thread::current().name().map(str::to_owned))
             .await
             .flatten();
-        assert!(name.is_some_and(|n| n.starts_with("argon2-")));
+        assert!(name.is_some_and(|n| n == "argon2"));
+    }
+
+    #[tokio::test]
+    async fn idle_hashing_threads_end_and_the_next_hash_starts_one() {
+        use std::sync::atomic::Ordering::SeqCst;
+        assert_eq!(on_hash_thread(|| 1).await, Some(1));
+        let pool = hash_pool();
+        let deadline = std::time::Instant::now() + HASH_THREAD_IDLE * 4;
+        while pool.alive.load(SeqCst) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "hashing threads never ended"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(on_hash_thread(|| 2).await, Some(2));
+        assert!(pool.alive.load(SeqCst) >= 1);
     }
 
     #[test]

@@ -32,7 +32,9 @@ use http::Method;
 use std::sync::atomic::Ordering;
 use tracing::Instrument;
 
-pub async fn handle(state: &AppState, request: Request) -> Response {
+/// The response, and who the request turned out to be from (set for audited writes only, once
+/// the caller authenticated: the audit record's user).
+pub async fn handle(state: &AppState, request: Request) -> (Response, Option<String>) {
     let span = tracing::info_span!("request", request_id = %request.id, method = %request.method, path = %request.path);
     let is_head = request.method == Method::HEAD;
     let id = request.id.clone();
@@ -40,13 +42,14 @@ pub async fn handle(state: &AppState, request: Request) -> Response {
         .then(|| request.header("if-none-match").map(str::to_owned))
         .flatten();
     async move {
-        let response = match route(state, request).await {
+        let mut actor = None;
+        let response = match route(state, request, &mut actor).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         }
         .not_modified_if(if_none_match.as_deref());
         tracing::debug!(status = response.status.as_u16(), "done");
-        response.finish(&id, is_head)
+        (response.finish(&id, is_head), actor)
     }
     .instrument(span)
     .await
@@ -79,7 +82,11 @@ fn read_only(method: &Method) -> Result<(), FrontendError> {
     }
 }
 
-async fn route(state: &AppState, request: Request) -> Result<Response, FrontendError> {
+async fn route(
+    state: &AppState,
+    request: Request,
+    actor: &mut Option<String>,
+) -> Result<Response, FrontendError> {
     if state.shutting_down.load(Ordering::Relaxed) {
         return Err(FrontendError::ShuttingDown);
     }
@@ -119,7 +126,7 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
         }
         // DSP0266: a POST to a collection's Members property is a POST to the collection.
         crate::sessions::SESSIONS_URI | SESSIONS_MEMBERS if request.method == Method::POST => {
-            sessions::login(state, &request).await
+            sessions::login(state, &request, actor).await
         }
         "/redfish/v1/$metadata" => {
             read_only(&request.method)?;
@@ -131,15 +138,22 @@ async fn route(state: &AppState, request: Request) -> Result<Response, FrontendE
             refuse_queries(&request)?;
             Ok(odata::service_document(state).await)
         }
-        p if p.starts_with("/redfish/v1/") => authorized(state, request).await,
+        p if p.starts_with("/redfish/v1/") => authorized(state, request, actor).await,
         _ => Err(FrontendError::NotFound {
             path: request.path.clone(),
         }),
     }
 }
 
-async fn authorized(state: &AppState, request: Request) -> Result<Response, FrontendError> {
+async fn authorized(
+    state: &AppState,
+    request: Request,
+    actor: &mut Option<String>,
+) -> Result<Response, FrontendError> {
     let principal = state.auth.authenticate(&request.headers).await?;
+    if crate::audit::is_audited(&request.method) {
+        *actor = Some(principal.username.clone());
+    }
     let (request, query) = query::plan(request)?;
     let Some((q, raw_query)) = query else {
         return serve_as(state, request, &principal).await;

@@ -33,8 +33,12 @@ pub fn filter(
                   body| {
                 let state = state.clone();
                 async move {
+                    let started = std::time::Instant::now();
                     let id = request_id(&headers);
                     let client = crate::forwarded::client(peer, &headers, &state.trusted_proxies);
+                    let answered = method.clone();
+                    let audit =
+                        crate::audit::Pending::start(&method, path.as_str(), &id, client.addr);
                     let body = match crate::limits::check_headers(&headers, &state.limits) {
                         Ok(()) => read_body(body, &headers, state.max_body_bytes)
                             .await
@@ -65,8 +69,10 @@ pub fn filter(
                                 .instrument(span)
                                 .await
                         }
-                        Err(e) => e.into_response().finish(&id, false),
+                        Err(e) => (e.into_response().finish(&id, false), None),
                     };
+                    let (response, actor) = response;
+                    answered_request(&state, &answered, started, audit, &response, actor);
                     into_warp(response)
                 }
             },
@@ -78,6 +84,24 @@ pub fn filter(
             ))
         })
         .unify()
+}
+
+/// Counts an answered request and records it in the audit trail when it was a write.
+fn answered_request(
+    state: &AppState,
+    method: &Method,
+    started: std::time::Instant,
+    audit: Option<crate::audit::Pending>,
+    response: &Response,
+    actor: Option<String>,
+) {
+    state
+        .metrics
+        .answered(method, response.status, started.elapsed());
+    if let Some(pending) = audit {
+        let record = pending.finish(response.status, actor.as_deref(), state.clock.now_ms());
+        state.audit.record(record);
+    }
 }
 
 /// A client-supplied X-Request-Id is kept when it is sane, so logs correlate across Apache.

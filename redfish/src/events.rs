@@ -151,6 +151,13 @@ impl EventMessage {
             &[property, error],
         )
     }
+    pub fn resource_errors_corrected(property: &str, error: &str) -> Self {
+        Self::of(
+            Registry::ResourceEvent,
+            "ResourceErrorsCorrected",
+            &[property, error],
+        )
+    }
     pub fn resource_warning_threshold_exceeded(property: &str, threshold: &str) -> Self {
         Self::of(
             Registry::ResourceEvent,
@@ -217,6 +224,7 @@ mod tests {
             EventMessage::resource_status_changed_critical("BMC s1"),
             EventMessage::resource_state_changed("r", "s"),
             EventMessage::resource_errors_detected("p", "e"),
+            EventMessage::resource_errors_corrected("p", "e"),
             EventMessage::resource_warning_threshold_exceeded("p", "1"),
             EventMessage::resource_warning_threshold_cleared("p", "1"),
             EventMessage::resource_changed(),

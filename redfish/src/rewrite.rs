@@ -25,6 +25,9 @@
 
 use std::borrow::Cow;
 
+mod bytes;
+pub use bytes::{Localized, localize_json};
+
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 

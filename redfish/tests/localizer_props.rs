@@ -7,8 +7,8 @@ use redfish::collections::AGGREGATED_COLLECTIONS;
 use redfish::ids::BmcId;
 use redfish::path::{Target, bmc_path, classify};
 use redfish::rewrite::{
-    BmcContext, delocalize_body, delocalize_uri, localize_body, localize_link_header,
-    localize_location, localize_uri,
+    BmcContext, delocalize_body, delocalize_uri, localize_body, localize_json,
+    localize_link_header, localize_location, localize_uri,
 };
 use serde_json::{Map, Value};
 
@@ -221,6 +221,20 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Floats to 12 significant digits, so two lossy parses of one number compare equal.
+fn rounded(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            Value::String(format!("{:.12e}", n.as_f64().unwrap_or(0.0)))
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(rounded).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, rounded(v))).collect())
+        }
+        other => other,
+    }
+}
+
 fn path_of(uri: &str) -> &str {
     uri.split(['?', '#']).next().unwrap_or(uri)
 }
@@ -307,6 +321,47 @@ proptest! {
         let _ = localize_location(&s, &ctx);
         let _ = localize_link_header(&s, &ctx);
         let _ = BmcContext::new(&BmcId::parse("s1").expect("valid"), &[s]);
+    }
+
+    /// The proxy's byte localizer gives what the tree localizer gives, for compact and pretty
+    /// input, and for input whose strings escape `/` (the tree path inside it).
+    #[test]
+    fn byte_localizer_equals_tree_localizer(
+        original in prop_oneof![
+            body(bmc_uri().boxed()),
+            body((select(ORIGINS), bmc_uri()).prop_map(|(o, u)| format!("{o}{u}")).boxed()),
+            arbitrary_json(),
+        ],
+        form in 0..3u8,
+    ) {
+        let ctx = ctx();
+        let mut expected = original.clone();
+        localize_body(&mut expected, &ctx);
+        let input = match form {
+            0 => serde_json::to_vec(&original),
+            1 => serde_json::to_vec_pretty(&original),
+            // '/' occurs only inside strings in JSON text, so this escapes every one of them.
+            _ => serde_json::to_string(&original).map(|t| t.replace('/', "\\/").into_bytes()),
+        }
+        .unwrap_or_default();
+        let localized = localize_json(&input, &ctx);
+        prop_assert!(localized.is_ok(), "{:?}", localized.as_ref().err());
+        let localized = localized.unwrap_or_else(|_| unreachable!());
+        let got: Result<Value, _> = serde_json::from_slice(&localized.body);
+        prop_assert!(got.is_ok(), "output is not JSON: {}", String::from_utf8_lossy(&localized.body));
+        // serde_json's float parsing is not exact, and the tree path parses twice.
+        prop_assert_eq!(rounded(got.unwrap_or_default()), rounded(expected.clone()));
+        prop_assert_eq!(
+            localized.odata_type.as_deref(),
+            expected.get("@odata.type").and_then(Value::as_str)
+        );
+    }
+
+    #[test]
+    fn byte_localizer_refuses_what_serde_refuses(text in "[\\[\\]{}\",:0-9a-z /tfnul\\\\]{0,40}") {
+        let ctx = ctx();
+        let parsed: Result<Value, _> = serde_json::from_str(&text);
+        prop_assert_eq!(localize_json(text.as_bytes(), &ctx).is_ok(), parsed.is_ok());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 #   stack_start DIR "dmtf idrac ilo"   # one BMC per profile word (https), ids s1..sN
 #   stack_start DIR "dmtf idrac:advertised_host=bmc2.example.net ilo:no_session_service,async_power_secs=2"
 #     (a word may add bmc-sim quirks after ':', comma-separated NAME or NAME=VALUE)
+#   stack_start DIR "idrac http://127.0.0.1:8081"   # a word that is a URL is a BMC run elsewhere
+#     (aggregated as s<N> like the others, with the same credentials; scripts/bench's static nginx)
 #     (STACK_AGGREGATOR_EXTRA: TOML tables added to the aggregator's config, e.g. [aggregator.manager])
 #   -> exports STACK_URL (http://127.0.0.1:PORT), STACK_USER, STACK_PASSWORD, STACK_DIR
 #   stack_stop
@@ -30,10 +32,15 @@ stack_start() {
   mkdir -p "$dir"
   STACK_DIR="$dir"
   : > "$dir/bmc-sim.toml"
-  local i=0
+  local i=0 sims=()
   local word p quirks q
+  local -A external=()
   for word in $profiles; do
     i=$((i + 1))
+    case "$word" in
+      http://* | https://*) external[$i]="$word"; continue ;;
+    esac
+    sims+=("$i")
     p="${word%%:*}"
     printf '[[bmc]]\nid = "s%d"\nprofile = "%s"\ntls = true\nlisten = "127.0.0.1:0"\n' "$i" "$p" >> "$dir/bmc-sim.toml"
     if [ "$word" != "$p" ]; then
@@ -51,7 +58,7 @@ stack_start() {
     fi
   done
   "$bin/bmc-sim" --config "$dir/bmc-sim.toml" > "$dir/bmc-sim.out" 2> "$dir/bmc-sim.log" & STACK_PIDS+=($!)
-  for n in $(seq 1 "$i"); do _wait_line "$dir/bmc-sim.out" "^bmc s$n listening on" > /dev/null; done
+  for n in "${sims[@]}"; do _wait_line "$dir/bmc-sim.out" "^bmc s$n listening on" > /dev/null; done
 
   STACK_USER=admin
   # Never starting with '-': the DMTF tools' argparse would read such a password as an option.
@@ -61,7 +68,7 @@ stack_start() {
     printf '%s\n' "${STACK_AGGREGATOR_EXTRA:-}"
     for n in $(seq 1 "$i"); do
       local url
-      url="$(grep -m1 "^bmc s$n listening on" "$dir/bmc-sim.out" | awk '{print $NF}')"
+      url="${external[$n]:-$(grep -m1 "^bmc s$n listening on" "$dir/bmc-sim.out" | awk '{print $NF}')}"
       printf '[[aggregator.bmcs]]\nid = "s%d"\nurl = "%s"\nusername = "root"\npassword = "calvin"\nverify_tls = false\n' "$n" "$url"
     done
   } > "$dir/aggregator.toml"

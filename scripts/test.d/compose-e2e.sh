@@ -167,6 +167,13 @@ all_healthy() {
 }
 wait_until 90 "every container healthy" all_healthy
 ok "stack up: $nbmc BMC containers, all containers healthy, frontend and aggregator published nowhere"
+# Their health checks are /readyz of the operations listener; /healthz and /metrics answer there too.
+for probe in frontend-svc:9464/healthz frontend-svc:9464/metrics aggregator-svc:9465/healthz aggregator-svc:9465/metrics; do
+  svc=${probe%%:*}
+  dc exec -T "$svc" "/usr/local/bin/$svc" --health-check "http://127.0.0.1:${probe#*:}" > /dev/null \
+    || fail "$svc: GET ${probe#*:} on the operations listener"
+done
+ok "operations listeners: /readyz (the health checks), /healthz and /metrics answer 200"
 for svc in frontend-svc aggregator-svc; do
   [ -z "$(docker port "$(dc ps -q "$svc")")" ] || fail "$svc publishes a port"
 done

@@ -39,6 +39,9 @@ pub struct StackOptions {
     pub path_faults_at_start: Vec<(String, String, bmc_sim::Fault)>,
     /// (bmc id, quirks): those BMCs behave like the field's odd ones (bmc-sim's quirks).
     pub quirks: Vec<(String, bmc_sim::Quirks)>,
+    /// (bmc id, TOML lines): added to that BMC's `[[bmcs]]` entry (e.g.
+    /// `trust_on_first_use = true`).
+    pub bmc_toml: Vec<(String, String)>,
 }
 
 impl StackOptions {
@@ -55,6 +58,7 @@ impl StackOptions {
             faults_at_start: Vec::new(),
             path_faults_at_start: Vec::new(),
             quirks: Vec::new(),
+            bmc_toml: Vec::new(),
         }
     }
 }
@@ -82,6 +86,10 @@ pub struct Stack {
     pub base: String,
     pub sims: Vec<SimHandle>,
     pub agg_endpoint: String,
+    /// `http://127.0.0.1:PORT` of each service's operations listener (`/metrics`, `/healthz`,
+    /// `/readyz`).
+    pub agg_ops: String,
+    pub frontend_ops: String,
     pub client: reqwest::Client,
     pub frontend_state: tempfile::TempDir,
     pub aggregator_state: tempfile::TempDir,
@@ -107,8 +115,14 @@ pub fn aggregator_config(
                 .find(|(id, _)| id == s.id())
                 .map(|(_, socket)| format!("pdu_socket = \"{socket}\"\n"))
                 .unwrap_or_default();
+            let extra: String = options
+                .bmc_toml
+                .iter()
+                .filter(|(id, _)| id == s.id())
+                .map(|(_, lines)| format!("{lines}\n"))
+                .collect();
             format!(
-                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n{socket}",
+                "[[bmcs]]\nid = \"{}\"\nurl = \"{}\"\nusername = \"root\"\npassword = \"calvin\"\nverify_tls = false\n{socket}{extra}",
                 s.id(),
                 s.url()
             )
@@ -174,9 +188,10 @@ impl Stack {
         }
         let aggregator_state = tempfile::tempdir().expect("tempdir");
         let frontend_state = tempfile::tempdir().expect("tempdir");
-        let (aggregator, agg_endpoint) =
-            start_aggregator(aggregator_config(&sims, aggregator_state.path(), &options)).await;
-        let (frontend, base) = start_frontend_with_clock(
+        let (aggregator, agg_endpoint, agg_ops) =
+            start_aggregator_with_ops(aggregator_config(&sims, aggregator_state.path(), &options))
+                .await;
+        let (frontend, base, frontend_ops) = start_frontend_with_ops(
             frontend_config(frontend_state.path(), &agg_endpoint),
             frontend_clock
                 .clone()
@@ -187,6 +202,8 @@ impl Stack {
             base,
             sims,
             agg_endpoint,
+            agg_ops,
+            frontend_ops,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -288,19 +305,29 @@ impl Stack {
 
     /// Restarts the aggregator and frontend on new ports with the same state directories.
     pub async fn restart_services(&mut self) {
+        self.stop_services().await;
+        self.start_services().await;
+    }
+
+    /// Stops the aggregator and frontend (the simulated BMCs keep running).
+    pub async fn stop_services(&mut self) {
         if let Some(f) = self.frontend.take() {
             f.stop().await;
         }
         if let Some(a) = self.aggregator.take() {
             a.stop().await;
         }
-        let (aggregator, agg_endpoint) = start_aggregator(aggregator_config(
+    }
+
+    /// Starts the aggregator and frontend again on new ports with the same state directories.
+    pub async fn start_services(&mut self) {
+        let (aggregator, agg_endpoint, agg_ops) = start_aggregator_with_ops(aggregator_config(
             &self.sims,
             self.aggregator_state.path(),
             &self.options,
         ))
         .await;
-        let (frontend, base) = start_frontend_with_clock(
+        let (frontend, base, frontend_ops) = start_frontend_with_ops(
             frontend_config(self.frontend_state.path(), &agg_endpoint),
             self.frontend_clock
                 .clone()
@@ -310,7 +337,35 @@ impl Stack {
         self.aggregator = Some(aggregator);
         self.frontend = Some(frontend);
         self.agg_endpoint = agg_endpoint;
+        self.agg_ops = agg_ops;
+        self.frontend_ops = frontend_ops;
         self.base = base;
+    }
+
+    /// Stops the aggregator alone (the frontend keeps serving, its aggregator away).
+    pub async fn stop_aggregator(&mut self) {
+        if let Some(a) = self.aggregator.take() {
+            a.stop().await;
+        }
+    }
+
+    /// Starts the aggregator again on the gRPC address it had (the frontend's
+    /// `aggregator_endpoint` stays right), same state directory.
+    pub async fn start_aggregator_again(&mut self) {
+        assert!(self.aggregator.is_none(), "stop_aggregator first");
+        let addr = self.agg_endpoint.trim_start_matches("http://").to_owned();
+        let listener = bind_retrying(&addr).await;
+        let ops = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        self.agg_ops = format!("http://{}", ops.local_addr().expect("addr"));
+        let config = aggregator_config(&self.sims, self.aggregator_state.path(), &self.options);
+        self.aggregator = Some(spawn_aggregator(config, listener, Some(ops)));
+    }
+
+    /// GET of an operations listener path (`{ops}/metrics`...): status and body text.
+    pub async fn ops_get(&self, url: &str) -> (u16, String) {
+        let r = self.client.get(url).send().await.expect("ops request");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
     }
 
     pub async fn teardown(mut self) {
@@ -330,9 +385,32 @@ impl Stack {
 pub async fn start_aggregator(config: aggregator_svc::Config) -> (Service, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    (spawn_aggregator(config, listener, None), endpoint)
+}
+
+/// [`start_aggregator`] with its operations listener: (service, gRPC endpoint, ops base URL).
+pub async fn start_aggregator_with_ops(
+    config: aggregator_svc::Config,
+) -> (Service, String, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    let ops = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let ops_url = format!("http://{}", ops.local_addr().expect("addr"));
+    (
+        spawn_aggregator(config, listener, Some(ops)),
+        endpoint,
+        ops_url,
+    )
+}
+
+fn spawn_aggregator(
+    config: aggregator_svc::Config,
+    listener: TcpListener,
+    ops: Option<TcpListener>,
+) -> Service {
     let (stop, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
-        if let Err(e) = aggregator_svc::run(config, listener, async {
+        if let Err(e) = aggregator_svc::run_with_ops(config, listener, ops, async {
             let _ = rx.await;
         })
         .await
@@ -340,7 +418,24 @@ pub async fn start_aggregator(config: aggregator_svc::Config) -> (Service, Strin
             panic!("aggregator-svc failed: {e}");
         }
     });
-    (Service { stop, task }, endpoint)
+    Service { stop, task }
+}
+
+/// Binds an address a service just left (the kernel may hold it a moment).
+async fn bind_retrying(addr: &str) -> TcpListener {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return l,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "cannot bind {addr} again: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 pub async fn start_frontend(config: frontend_svc::Config) -> (Service, String) {
@@ -354,11 +449,37 @@ pub async fn start_frontend_with_clock(
 ) -> (Service, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
+    (spawn_frontend(config, listener, None, clock), base)
+}
+
+/// [`start_frontend_with_clock`] with its operations listener: (service, base URL, ops base URL).
+pub async fn start_frontend_with_ops(
+    config: frontend_svc::Config,
+    clock: Arc<dyn Clock>,
+) -> (Service, String, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let ops = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let ops_url = format!("http://{}", ops.local_addr().expect("addr"));
+    (
+        spawn_frontend(config, listener, Some(ops), clock),
+        base,
+        ops_url,
+    )
+}
+
+fn spawn_frontend(
+    config: frontend_svc::Config,
+    listener: TcpListener,
+    ops: Option<TcpListener>,
+    clock: Arc<dyn Clock>,
+) -> Service {
     let (stop, rx) = oneshot::channel();
     let task = tokio::spawn(async move {
-        if let Err(e) = frontend_svc::run_with_clock(
+        if let Err(e) = frontend_svc::run_with_ops(
             config,
             listener,
+            ops,
             async {
                 let _ = rx.await;
             },
@@ -369,7 +490,7 @@ pub async fn start_frontend_with_clock(
             panic!("frontend-svc failed: {e}");
         }
     });
-    (Service { stop, task }, base)
+    Service { stop, task }
 }
 
 /// Every `/redfish/v1...` link found anywhere in a JSON body (strings under any key that look like

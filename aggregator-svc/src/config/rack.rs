@@ -149,6 +149,8 @@ pub struct ManagerConfig {
     pub network_timeout_secs: u64,
     /// Newest log entries kept; older ones are dropped.
     pub log_max_entries: u32,
+    /// Newest audit records kept (`LogServices/Audit`); older ones are dropped.
+    pub audit_max_entries: u32,
     /// Local tasks (rack reset, PDU reseat) kept after they finish.
     pub max_tasks: u32,
 }
@@ -168,6 +170,7 @@ impl Default for ManagerConfig {
             network_command: Vec::new(),
             network_timeout_secs: 30,
             log_max_entries: 1000,
+            audit_max_entries: 5000,
             max_tasks: 100,
         }
     }
@@ -296,6 +299,10 @@ impl RackSettings {
             (
                 "aggregator.manager.log_max_entries",
                 u64::from(self.manager.log_max_entries),
+            ),
+            (
+                "aggregator.manager.audit_max_entries",
+                u64::from(self.manager.audit_max_entries),
             ),
             (
                 "aggregator.manager.max_tasks",

@@ -13,16 +13,18 @@
 //! A collection that fails keeps its last known members; a BMC that is down keeps all of them
 //! (listed, answering 503 until it is back).
 
+mod persist;
 mod read;
 
 use crate::breaker::{Trip, backoff};
 use crate::inventory::{BmcEntry, CollectionType, HealthState, Inventory};
 use crate::rack::eventlog::EventLog;
 use crate::store::Store;
+use persist::MemberWriter;
 use redfish::collections::AGGREGATED_COLLECTIONS;
 use redfish::events::EventMessage;
 use redfish::ids::BmcId;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -51,6 +53,8 @@ pub struct DiscoveryTask {
     pub wake: Arc<Notify>,
     /// BMCs whose breaker a request opened.
     pub trips: UnboundedReceiver<BmcId>,
+    /// How long reads take, when each BMC was last read, and when the first pass is done.
+    pub metrics: Arc<crate::metrics::DiscoveryMetrics>,
 }
 
 /// Which collections one run reads.
@@ -95,6 +99,7 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
         log,
         wake,
         mut trips,
+        metrics,
     } = task;
     let retry_max = retry_max.min(interval).max(Duration::from_secs(1));
     let _rebuilder = {
@@ -106,12 +111,27 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
             cancel,
         ))
     };
+    let writer = Arc::new(MemberWriter::default());
+    let writer_task = {
+        let (writer, store, cancel) = (writer.clone(), store.clone(), cancel.clone());
+        tokio::spawn(async move { writer.run(store, cancel).await })
+    };
     let mut slots: HashMap<String, Slot> = HashMap::new();
     let mut jobs: JoinSet<(String, HealthState)> = JoinSet::new();
+    // The BMCs configured at start that have not been read once yet (readiness).
+    let mut first_pass: Option<HashSet<String>> =
+        Some(inventory.bmcs().iter().map(|b| b.id.to_string()).collect());
     loop {
         let bmcs = inventory.bmcs();
         let limit = concurrency.unwrap_or_else(|| auto_concurrency(bmcs.len()));
         slots.retain(|id, _| bmcs.iter().any(|b| b.id.as_str() == id));
+        if let Some(pending) = &mut first_pass {
+            pending.retain(|id| bmcs.iter().any(|b| b.id.as_str() == id));
+            if pending.is_empty() {
+                metrics.first_pass_done();
+                first_pass = None;
+            }
+        }
         let now = Instant::now();
         for bmc in &bmcs {
             let slot = slots.entry(bmc.id.to_string()).or_insert_with(Slot::now);
@@ -123,18 +143,36 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
             if matches!(scope, Scope::Full) {
                 slot.full_due = now + interval;
             }
-            jobs.spawn(discover_one(
+            let full = matches!(scope, Scope::Full);
+            let read = discover_one(
                 bmc.clone(),
                 inventory.clone(),
                 store.clone(),
+                writer.clone(),
                 log.clone(),
                 scope,
-            ));
+            );
+            let metrics = metrics.clone();
+            jobs.spawn(async move {
+                let started = Instant::now();
+                let (id, state) = read.await;
+                metrics.read_done(&id, full, state, started.elapsed());
+                (id, state)
+            });
         }
         let next_due = slots.values().filter(|s| !s.running).map(|s| s.due).min();
         tokio::select! {
-            () = cancel.cancelled() => return,
+            () = cancel.cancelled() => {
+                // The members found last are stored before shutdown completes.
+                let _ = writer_task.await;
+                return;
+            }
             Some(done) = jobs.join_next(), if !jobs.is_empty() => {
+                if let Ok((id, _)) = &done
+                    && let Some(pending) = &mut first_pass
+                {
+                    pending.remove(id);
+                }
                 if let Ok((id, state)) = done
                     && let Some(slot) = slots.get_mut(&id)
                 {
@@ -221,6 +259,7 @@ async fn discover_one(
     bmc: Arc<BmcEntry>,
     inventory: Arc<Inventory>,
     store: Store,
+    writer: Arc<MemberWriter>,
     log: Option<EventLog>,
     scope: Scope,
 ) -> (String, HealthState) {
@@ -311,7 +350,10 @@ async fn discover_one(
     }
     log_collection_changes(&id, &previous.failing, &failing);
     for (collection, t) in &types {
-        inventory.learn_type(collection, t.clone());
+        // Each BMC reports the same few types: only a new one is stored.
+        if !inventory.learn_type(collection, t.clone()) {
+            continue;
+        }
         if let Err(e) = store
             .save_collection_type(collection, &t.odata_type, &t.name)
             .await
@@ -322,9 +364,7 @@ async fn discover_one(
     if changed {
         let members = inventory.bmc_members(&id);
         let count = members.len();
-        if let Err(e) = store.replace_members(&id, members).await {
-            tracing::warn!(bmc = %id, error = %e, "could not persist members");
-        }
+        writer.submit(&id, members);
         if let Some(log) = &log {
             log.record(
                 EventMessage::aggregation_source_discovered(

@@ -1,9 +1,12 @@
 //! `/redfish/v1/AggregationService`: the service, its ConnectionMethods (Redfish) and its
 //! AggregationSources, one per BMC, with the BMC's health as `Status` (see `inventory::Health`).
 //! POST adds a BMC, PATCH changes its address or credentials (the BMC is logged into afresh),
-//! DELETE removes it with its members. Passwords are write-only: `null` when read.
+//! DELETE removes it with its members. Passwords are write-only: `null` when read. A BMC in
+//! trust-on-first-use mode shows its pinned certificate and takes the accept action
+//! ([`super::source_certificate`]).
 
 use super::patch::{Kind, object_body, validate};
+use super::source_certificate;
 use super::{Ctx, collection, link, links, reply};
 use crate::config::{ValidBmc, parse_bmc_url};
 use crate::error::AggError;
@@ -56,6 +59,12 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
             );
             reply::json(ctx.ex, &body, COLLECTION_ALLOW)
         }
+        ["AggregationSources", id, "Actions", "Oem", action]
+            if *action == source_certificate::ACTION =>
+        {
+            let (bmc, _) = ctx.state.sources.get(id).ok_or_else(|| ctx.not_found())?;
+            source_certificate::accept(ctx, id, &bmc).await
+        }
         ["AggregationSources", id] => match ctx.ex.method {
             Method::PATCH => change(ctx, id).await,
             Method::DELETE => delete(ctx, id).await,
@@ -74,7 +83,7 @@ fn read(ctx: &Ctx<'_>, body: &Value) -> Result<Reply, AggError> {
     reply::json(ctx.ex, body, READ)
 }
 
-fn source_uri(id: &str) -> String {
+pub fn source_uri(id: &str) -> String {
     format!("{SOURCES}/{id}")
 }
 
@@ -138,7 +147,7 @@ fn source_body(ctx: &Ctx<'_>, id: &str) -> Option<Value> {
         Origin::ConfigFile => "A BMC of the config file (changed there, not here)",
         Origin::Api => "A BMC added through the AggregationService",
     };
-    Some(json!({
+    let mut body = json!({
         "@odata.id": source_uri(id),
         "@odata.type": "#AggregationSource.v1_5_0.AggregationSource",
         "Id": id,
@@ -148,17 +157,22 @@ fn source_body(ctx: &Ctx<'_>, id: &str) -> Option<Value> {
         "UserName": bmc.username,
         "Password": null,
         "AggregationType": "Full",
-        "Status": status(&health),
+        "Status": status(&health, source_certificate::condition(ctx, id)),
         "Links": {
             "ConnectionMethod": link(REDFISH_METHOD),
             "ResourcesAccessed": links(&accessed),
             "ResourcesAccessed@odata.count": accessed.len(),
         },
-    }))
+    });
+    if let Value::Object(map) = &mut body {
+        source_certificate::decorate(ctx, id, &bmc, map);
+    }
+    Some(body)
 }
 
-/// The health model as a Redfish Status, each reason a Condition.
-fn status(health: &Health) -> Value {
+/// The health model as a Redfish Status, each reason a Condition (a refused certificate is the
+/// reason when there is one).
+fn status(health: &Health, certificate: Option<EventMessage>) -> Value {
     let (state, level) = match health.state {
         HealthState::Unknown => ("Starting", "OK"),
         HealthState::Up => ("Enabled", "OK"),
@@ -180,15 +194,16 @@ fn status(health: &Health) -> Value {
         })
     };
     let mut conditions = Vec::new();
-    match health.state {
-        HealthState::Down => conditions.push(condition(
+    match (health.state, certificate) {
+        (HealthState::Down, Some(refused)) => conditions.push(condition(refused, "Critical")),
+        (HealthState::Down, None) => conditions.push(condition(
             EventMessage::resource_errors_detected(
                 "ServiceRoot",
                 health.reason.as_deref().unwrap_or("unreachable"),
             ),
             "Critical",
         )),
-        HealthState::Unauthorized => conditions.push(condition(
+        (HealthState::Unauthorized, _) => conditions.push(condition(
             EventMessage::resource_errors_detected(
                 "UserName",
                 "the BMC refuses the aggregator's credentials",
@@ -233,13 +248,35 @@ fn string(body: &Map<String, Value>, name: &str) -> Result<Option<String>, AggEr
     }
 }
 
+fn oem_bool(oem: &Value, name: &str, default: bool) -> Result<bool, AggError> {
+    match oem.get(name) {
+        None => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(v) => Err(bad(Message::property_value_type_error(
+            &v.to_string(),
+            &format!("Oem/RedDrum/{name}"),
+        ))),
+    }
+}
+
+/// Trust on first use needs a certificate to pin: an https HostName.
+fn check_tofu(url: &url::Url) -> Result<(), AggError> {
+    crate::config::check_tofu(url, false).map_err(|_| {
+        bad(Message::property_value_conflict(
+            "Oem/RedDrum/TrustOnFirstUse",
+            "HostName",
+        ))
+    })
+}
+
 fn url_of(text: &str) -> Result<url::Url, AggError> {
     parse_bmc_url(text).map_err(|_| bad(Message::property_value_format_error(text, "HostName")))
 }
 
 /// `POST .../AggregationSources`: `HostName` (`http[s]://host[:port]`), `UserName`, `Password`;
 /// optional `Id` (the BMC id, the prefix of its members' ids; made up when absent) and
-/// `Oem.RedDrum.VerifyTls` (default true) and `Oem.RedDrum.PduSocket`.
+/// `Oem.RedDrum.VerifyTls` (default true), `Oem.RedDrum.TrustOnFirstUse` (default false) and
+/// `Oem.RedDrum.PduSocket`.
 async fn create(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
     let body = object_body(&ctx.ex.body)?;
     for key in body.keys() {
@@ -271,16 +308,11 @@ async fn create(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
         .and_then(|o| o.get("RedDrum"))
         .cloned()
         .unwrap_or(Value::Null);
-    let verify_tls = match oem.get("VerifyTls") {
-        None => true,
-        Some(Value::Bool(b)) => *b,
-        Some(v) => {
-            return Err(bad(Message::property_value_type_error(
-                &v.to_string(),
-                "Oem/RedDrum/VerifyTls",
-            )));
-        }
-    };
+    let verify_tls = oem_bool(&oem, "VerifyTls", true)?;
+    let trust_on_first_use = oem_bool(&oem, "TrustOnFirstUse", false)?;
+    if trust_on_first_use {
+        check_tofu(&base_url)?;
+    }
     let pdu_socket = oem
         .get("PduSocket")
         .and_then(Value::as_str)
@@ -313,6 +345,7 @@ async fn create(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
         verify_tls,
         ca_file: None,
         pdu_socket,
+        trust_on_first_use,
     };
     // The client is made first: a BMC that cannot be set up is refused before anything is stored.
     crate::bmc_client::BmcClient::new(&bmc, ctx.state.limits.clone())
@@ -350,6 +383,9 @@ async fn change(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
     }
     if let Some(host) = string(&patch, "HostName")? {
         bmc.base_url = url_of(&host)?;
+        if bmc.trust_on_first_use {
+            check_tofu(&bmc.base_url)?;
+        }
     }
     if let Some(user) = string(&patch, "UserName")? {
         bmc.username = user;
@@ -377,6 +413,7 @@ async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<Reply, AggError> {
     let _writer = sources.lock().await;
     api_source(ctx, id)?;
     sources.delete(id).await?;
+    ctx.state.limits.tls.pins().forget(id);
     reapply(ctx).await?;
     record(ctx, &source_uri(id)).await;
     tracing::info!(bmc = %id, user = %ctx.ex.user, "AggregationSource deleted");

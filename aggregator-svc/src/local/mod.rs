@@ -8,7 +8,7 @@
 
 pub mod action;
 mod aggregates;
-mod aggregation;
+pub mod aggregation;
 mod certificates;
 mod chassis;
 mod hook;
@@ -21,6 +21,7 @@ pub mod pdu;
 pub mod power;
 pub mod reply;
 mod services;
+mod source_certificate;
 mod tasks;
 mod update;
 

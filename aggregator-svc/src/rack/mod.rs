@@ -3,6 +3,7 @@
 //! request handlers that serve it live in [`crate::local`].
 
 pub mod aggregate;
+pub mod auditlog;
 pub mod cert;
 pub mod clock;
 pub mod command;
@@ -43,6 +44,7 @@ pub struct Rack {
     pub readings: readings::Readings,
     pub tasks: tasks::Tasks,
     pub log: eventlog::EventLog,
+    pub audit: auditlog::AuditLog,
     pub manager_uuid: String,
     /// Wakes the readings poller (after a reload).
     pub readings_wake: Notify,
@@ -50,8 +52,18 @@ pub struct Rack {
 }
 
 impl Rack {
-    pub async fn load(store: &Store, settings: RackSettings) -> Result<Self, AggError> {
+    /// `audit_stored` counts the audit records stored (a metric).
+    pub async fn load(
+        store: &Store,
+        settings: RackSettings,
+        audit_stored: prometheus_client::metrics::counter::Counter,
+    ) -> Result<Self, AggError> {
         Ok(Rack {
+            audit: auditlog::AuditLog::new(
+                store.clone(),
+                settings.manager.audit_max_entries,
+                audit_stored,
+            ),
             props: props::Props::load(store.clone()).await?,
             tasks: tasks::Tasks::load(store.clone(), settings.manager.max_tasks).await?,
             log: eventlog::EventLog::new(store.clone(), settings.manager.log_max_entries),
@@ -69,6 +81,7 @@ impl Rack {
 
     pub fn set_settings(&self, settings: RackSettings) {
         self.log.set_keep(settings.manager.log_max_entries);
+        self.audit.set_keep(settings.manager.audit_max_entries);
         if let Ok(mut s) = self.settings.write() {
             *s = Arc::new(settings);
         }

@@ -58,7 +58,7 @@ pub(crate) fn listen(socket: Socket, addr: SocketAddr) -> io::Result<TcpListener
 }
 
 /// Runs until the BMC is cancelled.
-pub(crate) async fn accept_loop(bmc: Arc<Bmc>, first: Socket, tls: Option<TlsAcceptor>) {
+pub(crate) async fn accept_loop(bmc: Arc<Bmc>, first: Socket) {
     let mut socket = first;
     let mut down_rx = bmc.down.subscribe();
     loop {
@@ -100,7 +100,8 @@ pub(crate) async fn accept_loop(bmc: Arc<Bmc>, first: Socket, tls: Option<TlsAcc
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     let bmc2 = Arc::clone(&bmc);
-                    let tls = tls.clone();
+                    // The certificate of the moment (it can be replaced at run time).
+                    let tls = bmc.tls.as_ref().map(|t| TlsAcceptor::from(t.current().config));
                     bmc.tracker.spawn(async move { connection(bmc2, stream, tls).await; });
                     tracing::trace!(bmc = %bmc.id, %peer, "accepted");
                 }
@@ -142,6 +143,7 @@ where
     let conn = builder.serve_connection(TokioIo::new(io), svc);
     tokio::pin!(conn);
     let mut down_rx = bmc.down.subscribe();
+    let mut restarts = bmc.web_restarts.subscribe();
     tokio::select! {
         res = conn.as_mut() => {
             if let Err(e) = res {
@@ -150,6 +152,7 @@ where
             return;
         }
         _ = down_rx.wait_for(|down| *down) => return,
+        _ = restarts.changed() => {}
         _ = bmc.cancel.cancelled() => {}
     }
     conn.as_mut().graceful_shutdown();

@@ -58,8 +58,13 @@ pub fn representation(s: &SessionInfo, username: &str) -> Value {
     v
 }
 
-/// POST: check the credentials (counting failures toward lockout) and open a session.
-pub async fn login(state: &AppState, request: &Request) -> Result<Response, FrontendError> {
+/// POST: check the credentials (counting failures toward lockout) and open a session. `actor`
+/// learns who logged in (for the audit record) once the password checked out.
+pub async fn login(
+    state: &AppState,
+    request: &Request,
+    actor: &mut Option<String>,
+) -> Result<Response, FrontendError> {
     let body = body::json_object(request)?;
     body::validate(&body, &SCHEMA, Mode::Create)?;
     let username = body::string(&body, "UserName").unwrap_or_default();
@@ -72,6 +77,7 @@ pub async fn login(state: &AppState, request: &Request) -> Result<Response, Fron
         )]));
     }
     let account = state.auth.verify_password(username, password).await?;
+    *actor = Some(account.username.clone());
     let (token, info) = state
         .sessions
         .create(
