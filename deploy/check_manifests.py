@@ -296,6 +296,8 @@ def check_apache():
     sse = [x for x in directives(a, "ProxyPass") if "EventService/SSE" in x]
     check(sse and "flushpackets=on" in sse[0], "SSE is flushed as it arrives")
     check(all("keepalive=On" in x for x in directives(a, "ProxyPass")), "every ProxyPass keeps connections alive")
+    # frontend-svc closes connections idle for header_read_timeout_ms (30 s): Apache must let go first.
+    check(all("ttl=20" in x for x in directives(a, "ProxyPass") + directives(a, "ProxyPassMatch")), "every ProxyPass closes idle connections before frontend-svc does")
     port = lambda t: [x.replace("${REDDRUM_PUBLIC_HTTPS_PORT}", "443") for x in directives(t, "RequestHeader")]
     check(port(a) == port(b), "same X-Forwarded-* handling")
     check('X-Forwarded-Proto "https"' in a, "X-Forwarded-Proto https")

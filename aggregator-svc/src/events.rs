@@ -38,6 +38,10 @@ type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Byte
 pub struct EventService {
     store: Store,
     subscriptions: Mutex<Vec<Subscription>>,
+    /// Held across each create or delete, from reading the list to storing it: two at once
+    /// would each store a list missing the other's change (an acknowledged subscription lost
+    /// at the next start, a deleted one back).
+    writes: tokio::sync::Mutex<()>,
     client: HttpsClient,
     tracker: TaskTracker,
     metrics: crate::metrics::EventMetrics,
@@ -66,6 +70,7 @@ impl EventService {
         Ok(EventService {
             store,
             subscriptions: Mutex::new(subscriptions),
+            writes: tokio::sync::Mutex::new(()),
             client: Client::builder(TokioExecutor::new()).build(connector),
             tracker,
             metrics,
@@ -122,31 +127,21 @@ impl EventService {
     async fn create(&self, exchange: &Exchange) -> Result<Reply, AggError> {
         let body = parse_object(&exchange.body)?;
         let sub = validate_subscription(&body)?;
-        let (stored, saved) = {
-            let mut subs = self
-                .subscriptions
-                .lock()
-                .map_err(|_| AggError::Internal("subscriptions lock".into()))?;
-            if subs.len() >= MAX_SUBSCRIPTIONS {
-                return Err(AggError::BadRequest {
-                    message: Message::new("CreateLimitReachedForResource", vec![]),
-                });
-            }
-            let id = subs.iter().map(|s| s.id).max().unwrap_or(0) + 1;
-            let stored = Subscription { id, ..sub };
-            let mut next = subs.clone();
-            next.push(stored.clone());
-            let saved =
-                serde_json::to_string(&next).map_err(|e| AggError::Internal(e.to_string()))?;
+        let _writing = self.writes.lock().await;
+        let mut next = self.list();
+        if next.len() >= MAX_SUBSCRIPTIONS {
+            return Err(AggError::BadRequest {
+                message: Message::new("CreateLimitReachedForResource", vec![]),
+            });
+        }
+        let id = next.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+        let stored = Subscription { id, ..sub };
+        next.push(stored.clone());
+        let saved = serde_json::to_string(&next).map_err(|e| AggError::Internal(e.to_string()))?;
+        // Stored before it is shown or acknowledged.
+        self.store.set_meta(STORE_KEY, &saved).await?;
+        if let Ok(mut subs) = self.subscriptions.lock() {
             *subs = next;
-            (stored, saved)
-        };
-        if let Err(e) = self.store.set_meta(STORE_KEY, &saved).await {
-            // Not acknowledged, so not kept.
-            if let Ok(mut subs) = self.subscriptions.lock() {
-                subs.retain(|s| s.id != stored.id);
-            }
-            return Err(e);
         }
         tracing::info!(id = stored.id, user = %exchange.user, "event subscription created");
         let uri = format!("{SUBSCRIPTIONS}/{}", stored.id);
@@ -158,6 +153,7 @@ impl EventService {
     }
 
     async fn delete(&self, id: u64) -> Result<Reply, AggError> {
+        let _writing = self.writes.lock().await;
         let remaining: Vec<Subscription> = self.list().into_iter().filter(|s| s.id != id).collect();
         let saved =
             serde_json::to_string(&remaining).map_err(|e| AggError::Internal(e.to_string()))?;

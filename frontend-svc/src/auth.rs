@@ -66,6 +66,8 @@ pub struct Authenticator {
     key: [u8; 32],
     generation: AtomicU64,
     basic_cache: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    /// One check per credential at a time (see [`Authenticator::basic`]).
+    basic_checks: Mutex<HashMap<[u8; 32], Arc<tokio::sync::Mutex<()>>>>,
     by_account: Mutex<HashMap<i64, Principal>>,
 }
 
@@ -79,6 +81,7 @@ impl Authenticator {
             key,
             generation: AtomicU64::new(0),
             basic_cache: Mutex::new(HashMap::new()),
+            basic_checks: Mutex::new(HashMap::new()),
             by_account: Mutex::new(HashMap::new()),
         }
     }
@@ -153,11 +156,42 @@ impl Authenticator {
         Ok(principal)
     }
 
+    /// When a busy client's remembered credential expires, all its requests in flight miss the
+    /// cache at once: they wait for one check instead of each running its own (256 clients
+    /// sharing one account stalled for seconds behind 256 argon2 runs and store reads, and the
+    /// frontend's RSS grew by some 80 MB).
     async fn basic(&self, username: &str, password: &str) -> Result<Principal, FrontendError> {
         let cache_key = self.cache_key(username, password);
         if let Some(p) = self.cached(&cache_key) {
             return Ok(p);
         }
+        let gate = self
+            .basic_checks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(cache_key)
+            .or_default()
+            .clone();
+        let turn = gate.lock().await;
+        let result = match self.cached(&cache_key) {
+            Some(p) => Ok(p),
+            None => self.basic_uncached(username, password, cache_key).await,
+        };
+        let mut checks = self.basic_checks.lock().unwrap_or_else(|e| e.into_inner());
+        // Nobody else holds or waits for this gate (the map and this call are its owners).
+        if Arc::strong_count(&gate) <= 2 {
+            checks.remove(&cache_key);
+        }
+        drop(turn);
+        result
+    }
+
+    async fn basic_uncached(
+        &self,
+        username: &str,
+        password: &str,
+        cache_key: [u8; 32],
+    ) -> Result<Principal, FrontendError> {
         let generation = self.generation.load(Ordering::SeqCst);
         let account = self
             .verify_password(username, password)

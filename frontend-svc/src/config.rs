@@ -31,6 +31,25 @@ pub struct FrontendConfig {
     /// Addresses of reverse proxies (Apache) whose X-Forwarded-* headers are believed.
     #[serde(default)]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Largest header section accepted (names and values), bytes: 431 with a Redfish body above
+    /// it; past twice this (plus 8 KiB for the request line) the connection is refused outright.
+    #[serde(default = "default_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// Most header fields accepted: 431 with a Redfish body above it, the connection refused
+    /// outright past twice this.
+    #[serde(default = "default_max_headers")]
+    pub max_headers: usize,
+    /// Deepest nesting of objects and arrays in a JSON request body: 400 MalformedJSON beyond it.
+    #[serde(default = "default_max_json_depth")]
+    pub max_json_depth: usize,
+    /// A client must send a whole request head within this, milliseconds (slow-header clients
+    /// are cut; also how long an idle keep-alive connection is kept).
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout_ms: u64,
+    /// A response write that makes no progress for this long, milliseconds, ends the connection
+    /// (a client that stops reading).
+    #[serde(default = "default_write_timeout")]
+    pub write_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,6 +95,21 @@ fn default_request_timeout() -> u64 {
 }
 fn default_max_body() -> usize {
     64 * 1024 * 1024
+}
+fn default_max_header_bytes() -> usize {
+    16 * 1024
+}
+fn default_max_headers() -> usize {
+    64
+}
+fn default_max_json_depth() -> usize {
+    64
+}
+fn default_header_read_timeout() -> u64 {
+    30_000
+}
+fn default_write_timeout() -> u64 {
+    30_000
 }
 
 impl FrontendConfig {
@@ -147,6 +181,21 @@ impl FrontendConfig {
                 "must be greater than 0",
             ));
         }
+        let positive = [
+            ("frontend.max_header_bytes", self.max_header_bytes as u64),
+            ("frontend.max_headers", self.max_headers as u64),
+            ("frontend.max_json_depth", self.max_json_depth as u64),
+            (
+                "frontend.header_read_timeout_ms",
+                self.header_read_timeout_ms,
+            ),
+            ("frontend.write_timeout_ms", self.write_timeout_ms),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(ConfigError::at(key, "must be greater than 0"));
+            }
+        }
         Ok(())
     }
 }
@@ -165,6 +214,11 @@ mod tests {
             request_timeout_ms: 1000,
             max_body_bytes: 1024,
             trusted_proxies: vec![],
+            max_header_bytes: default_max_header_bytes(),
+            max_headers: default_max_headers(),
+            max_json_depth: default_max_json_depth(),
+            header_read_timeout_ms: default_header_read_timeout(),
+            write_timeout_ms: default_write_timeout(),
         }
     }
 
@@ -211,6 +265,23 @@ mod tests {
             (
                 Box::new(|c| c.max_body_bytes = 0),
                 "frontend.max_body_bytes",
+            ),
+            (Box::new(|c| c.max_headers = 0), "frontend.max_headers"),
+            (
+                Box::new(|c| c.max_header_bytes = 0),
+                "frontend.max_header_bytes",
+            ),
+            (
+                Box::new(|c| c.max_json_depth = 0),
+                "frontend.max_json_depth",
+            ),
+            (
+                Box::new(|c| c.header_read_timeout_ms = 0),
+                "frontend.header_read_timeout_ms",
+            ),
+            (
+                Box::new(|c| c.write_timeout_ms = 0),
+                "frontend.write_timeout_ms",
             ),
         ];
         for (mutate, key) in rows {

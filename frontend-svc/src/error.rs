@@ -43,6 +43,9 @@ pub enum FrontendError {
     QueryUnsupported { parameter: String },
     #[error("request body too large")]
     PayloadTooLarge,
+    /// Too many header fields, or too many bytes of them; names the first field past the limit.
+    #[error("request header fields too large at {header}")]
+    HeadersTooLarge { header: String },
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("aggregator reported {http_status}: {message:?}")]
@@ -135,6 +138,10 @@ impl FrontendError {
             FrontendError::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, Message::payload_too_large())
             }
+            FrontendError::HeadersTooLarge { header } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                Message::header_invalid(header),
+            ),
             FrontendError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Message::header_invalid("Content-Type"),
@@ -285,6 +292,13 @@ mod tests {
                 "QueryParameterUnsupported",
             ),
             (FrontendError::PayloadTooLarge, 413, "PayloadTooLarge"),
+            (
+                FrontendError::HeadersTooLarge {
+                    header: "cookie".into(),
+                },
+                431,
+                "HeaderInvalid",
+            ),
             (FrontendError::UnsupportedMediaType, 415, "HeaderInvalid"),
             (
                 FrontendError::Upstream {

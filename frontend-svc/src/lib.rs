@@ -2,8 +2,10 @@
 //! request, enforces privileges, owns accounts, roles and sessions, and hands everything else to
 //! aggregator-svc over gRPC.
 //!
-//! - [`server`]: the warp filter turning HTTP into a [`request::Request`]; [`router`]: the order
-//!   every request goes through; [`local`]: the routes the frontend serves itself.
+//! - [`conn`]: the listener (HTTP/1.1, header read and write timeouts, hyper's ceilings);
+//!   [`server`]: the warp filter turning HTTP into a [`request::Request`] within [`limits`];
+//!   [`router`]: the order every request goes through; [`local`]: the routes the frontend serves
+//!   itself.
 //! - [`auth`], [`passwords`], [`lockout`], [`sessions`]: who is asking.
 //! - [`authz`], [`privileges`], [`roles`]: what they may do (DMTF privilege registry).
 //! - [`policy`], [`bootstrap`], [`store`], [`clock`]: the state behind it.
@@ -23,9 +25,11 @@ pub mod body;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
+pub mod conn;
 pub mod error;
 pub mod forwarded;
 pub mod handlers;
+pub mod limits;
 pub mod local;
 pub mod lockout;
 pub mod metrics;
@@ -73,6 +77,8 @@ pub struct AppState {
     /// administrator, duplicate names) sees no concurrent change.
     pub writes: tokio::sync::Mutex<()>,
     pub max_body_bytes: usize,
+    /// Header and JSON nesting limits, checked before a request is routed.
+    pub limits: limits::Limits,
     /// Peers whose X-Forwarded-* headers are believed ([`forwarded`]).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub shutting_down: AtomicBool,
@@ -178,6 +184,7 @@ pub async fn run_with_ops(
         clock,
         writes: tokio::sync::Mutex::new(()),
         max_body_bytes: config.max_body_bytes,
+        limits: limits::Limits::of(&config),
         trusted_proxies: config.trusted_proxies.clone(),
         shutting_down: AtomicBool::new(false),
         metrics,
@@ -189,11 +196,13 @@ pub async fn run_with_ops(
         flag.shutting_down.store(true, Ordering::Relaxed);
     };
     tracing::info!(addr = ?listener.local_addr().ok(), "frontend-svc serving");
-    warp::serve(server::filter(state.clone()))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    conn::serve(
+        listener,
+        state.clone(),
+        conn::ConnLimits::of(&config),
+        shutdown,
+    )
+    .await;
     if let Err(e) = state.sessions.flush().await {
         tracing::warn!(error = %e, "could not record the last use of sessions");
     }

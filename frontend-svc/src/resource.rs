@@ -38,17 +38,28 @@ pub fn resource(status: StatusCode, mut body: Value) -> Response {
 }
 
 /// 412 unless `If-Match` is absent, `*`, or lists the current representation's ETag (weak and
-/// strong forms compare equal).
+/// strong forms compare equal). Every `If-Match` line counts; one that is not text (obs-text
+/// bytes) cannot name the tag, so it fails the precondition rather than being ignored.
 pub fn check_if_match(request: &Request, current: &Value) -> Result<(), FrontendError> {
-    let Some(header) = request.header("if-match") else {
+    let lines: Vec<Option<&str>> = request
+        .headers
+        .get_all("if-match")
+        .iter()
+        .map(|v| v.to_str().ok())
+        .collect();
+    if lines.is_empty() {
         return Ok(());
-    };
+    }
     let current = etag_of(current);
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     let wanted = bare(&current);
-    let ok = header
-        .split(',')
-        .any(|t| t.trim() == "*" || bare(t) == wanted);
+    let readable = lines.iter().all(Option::is_some);
+    let ok = readable
+        && lines
+            .iter()
+            .flatten()
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim() == "*" || bare(t) == wanted);
     if ok {
         Ok(())
     } else {

@@ -22,7 +22,7 @@ pub fn filter(
         .and(warp::path::full())
         .and(raw_query)
         .and(warp::header::headers_cloned())
-        .and(warp::addr::remote())
+        .and(crate::conn::peer())
         .and(warp::body::stream())
         .then(
             move |method: Method,
@@ -39,7 +39,16 @@ pub fn filter(
                     let answered = method.clone();
                     let audit =
                         crate::audit::Pending::start(&method, path.as_str(), &id, client.addr);
-                    let response = match read_body(body, &headers, state.max_body_bytes).await {
+                    let body = match crate::limits::check_headers(&headers, &state.limits) {
+                        Ok(()) => read_body(body, &headers, state.max_body_bytes)
+                            .await
+                            .and_then(|b| {
+                                let depth = state.limits.max_json_depth;
+                                crate::limits::check_json_depth(&headers, &b, depth).map(|()| b)
+                            }),
+                        Err(e) => Err(e),
+                    };
+                    let response = match body {
                         Ok(body) => {
                             let request = Request {
                                 id,

@@ -10,6 +10,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod procs;
+
 pub use bmc_sim;
 pub use frontend_svc::clock::ManualClock;
 

@@ -33,6 +33,10 @@ pub struct ParseError;
 
 /// Bounds recursion on hostile input such as thousands of `(` or `not`.
 const MAX_DEPTH: usize = 32;
+/// The most comparisons one expression may hold. A chain of `and`/`or` parses to a tree as deep
+/// as the chain, and evaluating or dropping it recurses that deep: a request line of some hundred
+/// kilobytes would otherwise overflow the stack.
+pub const MAX_TERMS: usize = 256;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -117,6 +121,8 @@ fn is_word_char(c: char) -> bool {
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// Comparisons read so far (see [`MAX_TERMS`]).
+    terms: usize,
 }
 
 impl Parser {
@@ -167,6 +173,10 @@ impl Parser {
                 _ => Err(ParseError),
             };
         }
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(ParseError);
+        }
         let left = self.operand()?;
         let op = match self.next() {
             Some(Token::Word(w)) => match w.as_str() {
@@ -216,6 +226,7 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let mut parser = Parser {
         tokens: tokenize(text)?,
         at: 0,
+        terms: 0,
     };
     let expr = parser.or(0)?;
     if parser.at != parser.tokens.len() {

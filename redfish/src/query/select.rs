@@ -13,6 +13,10 @@ pub struct Selection(BTreeMap<String, Selection>);
 const REQUIRED: [&str; 4] = ["@odata.id", "@odata.type", "@odata.context", "@odata.etag"];
 /// Also kept on a collection: the member list the selection applies to, and its paging.
 const COLLECTION: [&str; 3] = ["Members", "Members@odata.count", "Members@odata.nextLink"];
+/// The most segments of one selected path (`Status/Health` has two). The selection is a tree as
+/// deep as its longest path, walked and dropped recursively: a path as long as a request line
+/// allows would otherwise overflow the stack.
+pub const MAX_PATH_SEGMENTS: usize = 32;
 
 /// `Name,Status/Health`; None when a path is empty or has characters no property name has.
 pub fn parse(text: &str) -> Option<Selection> {
@@ -25,7 +29,7 @@ pub fn parse(text: &str) -> Option<Selection> {
                 && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '.' | '#'))
         };
-        if !segments.iter().all(valid) {
+        if segments.len() > MAX_PATH_SEGMENTS || !segments.iter().all(valid) {
             return None;
         }
         let mut node = &mut root;
