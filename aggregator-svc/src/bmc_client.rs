@@ -143,7 +143,7 @@ impl BmcClient {
             return Err(self.refused_by_breaker(trip));
         }
         let result = self
-            .send_past_breaker(method, path_and_query, headers, body)
+            .send_measured(method, path_and_query, headers, body, true)
             .await;
         if let Err(e) = &result
             && let Some(trip) = self.trip_for(e)
@@ -162,10 +162,60 @@ impl BmcClient {
         headers: &[(HeaderName, HeaderValue)],
         body: Bytes,
     ) -> Result<BmcReply, AggError> {
-        let deadline = self.limits.request_timeout;
+        self.send_measured(method, path_and_query, headers, body, false)
+            .await
+    }
+
+    /// One request, counted in the BMC's metrics; `breaker`: a request that waited for its turn
+    /// while the breaker opened answers as the breaker says.
+    async fn send_measured(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Bytes,
+        breaker: bool,
+    ) -> Result<BmcReply, AggError> {
         let started = Instant::now();
-        let result = match tokio::time::timeout(
-            deadline,
+        let result = self
+            .send_in_turn(method, path_and_query, headers, body, breaker)
+            .await;
+        let outcome = match &result {
+            Ok(reply) => Ok(reply.status),
+            Err(e) => Err(crate::metrics::Cause::of(e)),
+        };
+        self.metrics.sent(outcome, started.elapsed());
+        result
+    }
+
+    /// Waits for a turn among the BMC's requests at once (at most the request timeout), then
+    /// gives the BMC the request timeout to answer. Waiting for a turn is the aggregator's own
+    /// queue: running out of time there says the BMC is slow or busy, not that it stopped
+    /// answering, so it is no timeout of the BMC's and opens no breaker. A request that got its
+    /// turn after the breaker opened (a hung BMC) answers at once instead of waiting again.
+    async fn send_in_turn(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Bytes,
+        breaker: bool,
+    ) -> Result<BmcReply, AggError> {
+        let timeout = self.limits.request_timeout;
+        let Ok(permit) = tokio::time::timeout(timeout, self.permits.acquire()).await else {
+            return Err(AggError::BmcBusy {
+                bmc: self.id.to_string(),
+                limit: self.limits.per_bmc_concurrency.max(1),
+                after: timeout,
+            });
+        };
+        let _permit = permit.map_err(|_| AggError::Internal("BMC client closed".into()))?;
+        if breaker && let Some(trip) = self.breaker.open_trip() {
+            self.metrics.refused_by_breaker();
+            return Err(self.refused_by_breaker(trip));
+        }
+        match tokio::time::timeout(
+            timeout,
             self.send_inner(method, path_and_query, headers, body),
         )
         .await
@@ -173,15 +223,9 @@ impl BmcClient {
             Ok(result) => result,
             Err(_) => Err(AggError::BmcTimeout {
                 bmc: self.id.to_string(),
-                after: deadline,
+                after: timeout,
             }),
-        };
-        let outcome = match &result {
-            Ok(reply) => Ok(reply.status),
-            Err(e) => Err(crate::metrics::Cause::of(e)),
-        };
-        self.metrics.sent(outcome, started.elapsed());
-        result
+        }
     }
 
     /// Lets the next request try to log in again after the BMC refused the credentials
@@ -261,11 +305,6 @@ impl BmcClient {
         headers: &[(HeaderName, HeaderValue)],
         body: Bytes,
     ) -> Result<BmcReply, AggError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| AggError::Internal("BMC client closed".into()))?;
         let auth = self.current_auth().await?;
         let reply = self
             .request(&method, path_and_query, headers, body.clone(), &auth)
@@ -506,6 +545,66 @@ mod tests {
             }
         });
         (port, count)
+    }
+
+    /// A loopback listener that accepts connections and never answers on them.
+    async fn silent_listener() -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_request_without_a_turn_is_busy_not_a_timeout_of_the_bmc() {
+        let port = silent_listener().await;
+        let mut limits = client(port).limits.clone();
+        limits.per_bmc_concurrency = 1;
+        limits.request_timeout = Duration::from_millis(300);
+        let bmc = ValidBmc {
+            id: BmcId::parse("s1").expect("id"),
+            base_url: url::Url::parse(&format!("http://127.0.0.1:{port}")).expect("url"),
+            username: "root".into(),
+            password: "calvin".into(),
+            verify_tls: true,
+            ca_file: None,
+            pdu_socket: None,
+            trust_on_first_use: false,
+        };
+        let client = BmcClient::new(&bmc, limits).expect("client");
+        // Another request holds the only turn all along.
+        let held = client.permits.acquire().await.expect("permit");
+        let second = client
+            .send_past_breaker(Method::GET, "/redfish/v1/Systems", &[], Bytes::new())
+            .await;
+        drop(held);
+        let busy = second.expect_err("no turn");
+        assert!(
+            matches!(busy, AggError::BmcBusy { limit: 1, .. }),
+            "{busy:?}"
+        );
+        assert_eq!(
+            client.trip_for(&busy),
+            None,
+            "a full queue opens no breaker"
+        );
+        // With the turn free, the silent BMC itself runs out the time: that is its timeout.
+        let own = client
+            .send_past_breaker(Method::GET, "/redfish/v1/Systems", &[], Bytes::new())
+            .await;
+        assert!(matches!(own, Err(AggError::BmcTimeout { .. })), "{own:?}");
+        assert_eq!(
+            busy.presentation().http_status,
+            503,
+            "busy is 503 ServiceTemporarilyUnavailable"
+        );
     }
 
     fn client(port: u16) -> Arc<BmcClient> {

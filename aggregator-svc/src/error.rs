@@ -8,6 +8,8 @@ use tonic::{Code, Status};
 
 /// Seconds a client should wait before retrying a BMC that was unreachable.
 pub const RETRY_AFTER_SECS: u64 = 10;
+/// A busy BMC frees a turn within its request time.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AggError {
@@ -30,6 +32,14 @@ pub enum AggError {
     BmcUnreachable { bmc: String, reason: String },
     #[error("BMC {bmc} did not answer within {after:?}")]
     BmcTimeout { bmc: String, after: Duration },
+    /// Every connection to the BMC stayed busy for the whole request timeout: the aggregator's
+    /// own queue, not a sign that the BMC is down (its breaker stays as it is).
+    #[error("BMC {bmc}: no turn among its {limit} requests at once within {after:?}")]
+    BmcBusy {
+        bmc: String,
+        limit: usize,
+        after: Duration,
+    },
     #[error("BMC {bmc} sent an unusable reply: {reason}")]
     BmcBadReply { bmc: String, reason: String },
     #[error("BMC {bmc} refused the aggregator's credentials")]
@@ -91,6 +101,14 @@ impl AggError {
                 Message::query_parameter_unsupported(parameter),
                 Code::Unimplemented,
             ),
+            AggError::BmcBusy { bmc, .. } => Presentation {
+                retry_after: Some(BUSY_RETRY_AFTER_SECS),
+                ..p(
+                    503,
+                    Message::service_temporarily_unavailable(BUSY_RETRY_AFTER_SECS).for_bmc(bmc),
+                    Code::Unavailable,
+                )
+            },
             AggError::BmcUnreachable { bmc, .. } => Presentation {
                 retry_after: Some(RETRY_AFTER_SECS),
                 ..p(

@@ -21,8 +21,9 @@ pub struct FrontendConfig {
     pub state_dir: PathBuf,
     #[serde(default)]
     pub bootstrap_admin: BootstrapAdmin,
-    /// Deadline for one request through the aggregator, milliseconds. Keep it above the
-    /// aggregator's BMC request timeout so the aggregator's own, more precise 504 arrives first.
+    /// Deadline for one request through the aggregator, milliseconds. Keep it at twice the
+    /// aggregator's BMC request timeout or above (a request may wait that long for its turn, then
+    /// as long for the BMC), so the aggregator's own, more precise answer arrives first.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_ms: u64,
     /// Largest request body accepted, bytes (firmware images go to BMCs through here).

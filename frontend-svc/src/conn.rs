@@ -101,6 +101,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // A reply written in more than one segment must not wait for the client's delayed ACK.
+        let _ = stream.set_nodelay(true);
         let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
         let service = service.clone();
         let with_peer = service_fn(move |mut request: http::Request<Incoming>| {

@@ -272,3 +272,54 @@ async fn refused_credentials_answer_at_once_and_are_not_retried_into_a_lockout()
         .await;
     stack.teardown().await;
 }
+
+/// A request that opens a BMC's breaker while discovery is reading that BMC (the trip's wake-up
+/// arrives while the read runs) still gets its probe: once the BMC answers again, requests are
+/// served within seconds, not after the next full read (the soak found them answering 503 for
+/// the rest of the run).
+#[tokio::test]
+async fn a_breaker_opened_during_a_read_is_probed_after_it() {
+    let mut options = StackOptions::rack(1, Profile::Dmtf);
+    options.request_timeout_ms = 1_000;
+    let stack = Stack::start(options).await;
+    stack.wait_for_members("/redfish/v1/Systems", 1).await;
+    let member = "/redfish/v1/Systems/s1-1";
+    let sim = &stack.sims[0];
+    // Every answer of this BMC now takes 0.9 s (a read of it, several rounds of requests, takes
+    // seconds), and the system hangs.
+    sim.set_path_fault(
+        "/redfish/v1",
+        Fault::Delay {
+            fixed_ms: 900,
+            jitter_ms: 0,
+        },
+    )
+    .expect("fault");
+    sim.set_path_fault("/redfish/v1/Systems/1", Fault::Hang)
+        .expect("fault");
+    // The first timeout opens the breaker; its probe closes it and reads on for seconds. A
+    // request that reaches the BMC meanwhile times out and opens it again, during the read.
+    let (status, _) = stack.get(member).await;
+    assert_eq!(status, 504, "the hung system times out");
+    let reached = Instant::now();
+    loop {
+        let (status, _) = stack.get(member).await;
+        if status == 504 {
+            break;
+        }
+        assert!(
+            reached.elapsed() < Duration::from_secs(5),
+            "no request reached the BMC again while its read ran (last {status})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The aggregator's own timeout (and the trip) may land just after the frontend's deadline.
+    stack
+        .wait_for_status(member, 503, Duration::from_secs(2))
+        .await;
+    sim.clear_path_faults();
+    let took = stack
+        .wait_for_status(member, 200, Duration::from_secs(15))
+        .await;
+    eprintln!("served again {took:?} after the BMC recovered");
+}

@@ -145,9 +145,17 @@ async fn a_slow_bmc_is_only_slow_for_itself() {
         stuck.iter().any(|t| !t.is_finished()),
         "the hanging BMC's requests were still pending"
     );
+    // Those that had a turn time out (504); those queued behind them find the breaker open
+    // when their turn comes and answer at once (503) instead of waiting out a timeout again.
+    let mut statuses = Vec::new();
     for t in stuck {
-        assert_eq!(t.await.expect("join").expect("send"), 504);
+        statuses.push(t.await.expect("join").expect("send"));
     }
+    assert!(statuses.contains(&504), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 504 || *s == 503),
+        "{statuses:?}"
+    );
     stack.sims[0].set_fault(Fault::None);
     stack.teardown().await;
 }

@@ -177,6 +177,9 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
                     && let Some(slot) = slots.get_mut(&id)
                 {
                     reschedule(slot, state, interval, retry_max);
+                    if tripped_meanwhile(&inventory, &id, state) {
+                        slot.due = Instant::now();
+                    }
                 }
             }
             () = sleep_until(next_due) => {}
@@ -194,6 +197,22 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
             }
         }
     }
+}
+
+/// A request opened the BMC's breaker while its read ran (the read itself found it answering):
+/// the trip's wake-up arrived while the read was running, so the probe that closes the breaker
+/// is due now, or requests would answer 503 until the next full read. Refused credentials wait
+/// for their interval (each try is a failed login).
+fn tripped_meanwhile(inventory: &Inventory, id: &str, state: HealthState) -> bool {
+    matches!(
+        state,
+        HealthState::Up | HealthState::Degraded | HealthState::Unknown
+    ) && inventory.bmc(id).is_some_and(|bmc| {
+        bmc.client
+            .breaker()
+            .open_trip()
+            .is_some_and(|trip| trip != Trip::Unauthorized)
+    })
 }
 
 /// As many BMCs at once as there are, between 16 and 256: a rack is read in one round, a fleet

@@ -50,6 +50,8 @@ pub enum Cause {
     CertificateChanged,
     /// Not sent: the BMC's circuit breaker is open.
     BreakerOpen,
+    /// Not sent: every allowed request to the BMC stayed in flight for the whole timeout.
+    Busy,
     /// It answered with a 5xx status of its own.
     Http5xx,
     /// Anything else (the aggregator's own failure).
@@ -57,13 +59,14 @@ pub enum Cause {
 }
 
 impl Cause {
-    pub const ALL: [Cause; 8] = [
+    pub const ALL: [Cause; 9] = [
         Cause::Timeout,
         Cause::Unreachable,
         Cause::BadReply,
         Cause::Unauthorized,
         Cause::CertificateChanged,
         Cause::BreakerOpen,
+        Cause::Busy,
         Cause::Http5xx,
         Cause::Other,
     ];
@@ -76,6 +79,7 @@ impl Cause {
             Cause::Unauthorized => "unauthorized",
             Cause::CertificateChanged => "certificate_changed",
             Cause::BreakerOpen => "breaker_open",
+            Cause::Busy => "busy",
             Cause::Http5xx => "http_5xx",
             Cause::Other => "other",
         }
@@ -89,6 +93,7 @@ impl Cause {
     pub fn of(e: &AggError) -> Cause {
         match e {
             AggError::BmcTimeout { .. } => Cause::Timeout,
+            AggError::BmcBusy { .. } => Cause::Busy,
             AggError::BmcUnreachable { .. } => Cause::Unreachable,
             AggError::BmcBadReply { .. } => Cause::BadReply,
             AggError::BmcUnauthorized { .. } => Cause::Unauthorized,

@@ -86,7 +86,12 @@ pub fn explains(fault: &Fault, status: u16, message: &str) -> bool {
         Fault::Garbage | Fault::TruncatedJson | Fault::ResetMidBody => {
             (status, message) == (502, "OperationFailed")
         }
-        Fault::Delay { .. } | Fault::SlowDrip { .. } | Fault::None => false,
+        // A slow BMC holds its turns longer: a request that finds none within the timeout is
+        // refused as busy (503), with no breaker opened.
+        Fault::Delay { .. } | Fault::SlowDrip { .. } => {
+            (status, message) == (503, "ServiceTemporarilyUnavailable")
+        }
+        Fault::None => false,
     }
 }
 
