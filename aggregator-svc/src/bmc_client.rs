@@ -138,9 +138,8 @@ impl BmcClient {
         headers: &[(HeaderName, HeaderValue)],
         body: Bytes,
     ) -> Result<BmcReply, AggError> {
-        if let Some(trip) = self.breaker.open_trip() {
-            self.metrics.refused_by_breaker();
-            return Err(self.refused_by_breaker(trip));
+        if let Some(refused) = self.breaker_refusal() {
+            return Err(refused);
         }
         let result = self
             .send_measured(method, path_and_query, headers, body, true)
@@ -210,9 +209,8 @@ impl BmcClient {
             });
         };
         let _permit = permit.map_err(|_| AggError::Internal("BMC client closed".into()))?;
-        if breaker && let Some(trip) = self.breaker.open_trip() {
-            self.metrics.refused_by_breaker();
-            return Err(self.refused_by_breaker(trip));
+        if breaker && let Some(refused) = self.breaker_refusal() {
+            return Err(refused);
         }
         match tokio::time::timeout(
             timeout,
@@ -277,6 +275,13 @@ impl BmcClient {
             }
             _ => None,
         }
+    }
+
+    /// The answer while the breaker is open (counted), if it is.
+    fn breaker_refusal(&self) -> Option<AggError> {
+        let trip = self.breaker.open_trip()?;
+        self.metrics.refused_by_breaker();
+        Some(self.refused_by_breaker(trip))
     }
 
     fn refused_by_breaker(&self, trip: Trip) -> AggError {
@@ -565,20 +570,10 @@ mod tests {
     #[tokio::test]
     async fn a_request_without_a_turn_is_busy_not_a_timeout_of_the_bmc() {
         let port = silent_listener().await;
-        let mut limits = client(port).limits.clone();
-        limits.per_bmc_concurrency = 1;
-        limits.request_timeout = Duration::from_millis(300);
-        let bmc = ValidBmc {
-            id: BmcId::parse("s1").expect("id"),
-            base_url: url::Url::parse(&format!("http://127.0.0.1:{port}")).expect("url"),
-            username: "root".into(),
-            password: "calvin".into(),
-            verify_tls: true,
-            ca_file: None,
-            pdu_socket: None,
-            trust_on_first_use: false,
-        };
-        let client = BmcClient::new(&bmc, limits).expect("client");
+        let client = client_with(port, |limits| {
+            limits.per_bmc_concurrency = 1;
+            limits.request_timeout = Duration::from_millis(300);
+        });
         // Another request holds the only turn all along.
         let held = client.permits.acquire().await.expect("permit");
         let second = client
@@ -608,6 +603,10 @@ mod tests {
     }
 
     fn client(port: u16) -> Arc<BmcClient> {
+        client_with(port, |_| {})
+    }
+
+    fn client_with(port: u16, adjust: impl FnOnce(&mut ClientLimits)) -> Arc<BmcClient> {
         let bmc = ValidBmc {
             id: BmcId::parse("s1").expect("id"),
             base_url: url::Url::parse(&format!("http://127.0.0.1:{port}")).expect("url"),
@@ -618,7 +617,7 @@ mod tests {
             pdu_socket: None,
             trust_on_first_use: false,
         };
-        let limits = ClientLimits {
+        let mut limits = ClientLimits {
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             per_bmc_concurrency: 4,
@@ -626,6 +625,7 @@ mod tests {
             tls: Default::default(),
             metrics: Default::default(),
         };
+        adjust(&mut limits);
         BmcClient::new(&bmc, limits).expect("client")
     }
 

@@ -216,15 +216,6 @@ impl Store {
     }
 
     /// Replaces everything known about one BMC's members in one transaction.
-    pub async fn replace_members(
-        &self,
-        bmc_id: &str,
-        members: Vec<(String, String)>,
-    ) -> Result<(), AggError> {
-        self.replace_members_of(vec![(bmc_id.to_owned(), members)])
-            .await
-    }
-
     /// The members of several BMCs, in one transaction (one sync to disk for all of them).
     pub async fn replace_members_of(
         &self,
@@ -312,21 +303,27 @@ mod tests {
         let store = Store::open(dir.path()).expect("open");
         let m = |c: &str, id: &str| (c.to_owned(), id.to_owned());
         store
-            .replace_members(
-                "s1",
+            .replace_members_of(vec![(
+                "s1".to_owned(),
                 vec![
                     m("Systems", "/redfish/v1/Systems/s1-1"),
                     m("Chassis", "/redfish/v1/Chassis/s1-1"),
                 ],
-            )
+            )])
             .await
             .expect("write");
         store
-            .replace_members("s2", vec![m("Systems", "/redfish/v1/Systems/s2-1")])
+            .replace_members_of(vec![(
+                "s2".to_owned(),
+                vec![m("Systems", "/redfish/v1/Systems/s2-1")],
+            )])
             .await
             .expect("write");
         store
-            .replace_members("s1", vec![m("Systems", "/redfish/v1/Systems/s1-2")])
+            .replace_members_of(vec![(
+                "s1".to_owned(),
+                vec![m("Systems", "/redfish/v1/Systems/s1-2")],
+            )])
             .await
             .expect("write");
         let loaded = Store::open(dir.path())
