@@ -4,41 +4,12 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use testkit::bmc_sim::{BmcOptions, Fault, Profile, SimBmc, SimHandle};
 use testkit::{Stack, StackOptions};
 
 const SOURCES: &str = "/redfish/v1/AggregationService/AggregationSources";
 const SECRET: &str = "Sealed-Pw-4711";
-
-/// Every log line of this test process (nextest runs each test in its own process).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut b) = self.0.lock() {
-            b.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture_logs() -> Captured {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init();
-    captured
-}
 
 async fn sim(id: &str, password: &str) -> SimHandle {
     let mut o = BmcOptions::new(id, Profile::Dmtf);
@@ -86,7 +57,7 @@ fn lists(body: &Value, uri: &str) -> bool {
 
 #[tokio::test]
 async fn sources_are_added_changed_removed_and_kept_without_a_password_in_sight() {
-    let logs = capture_logs();
+    let logs = testkit::logs::capture(tracing::Level::TRACE);
     let mut stack = Stack::start(StackOptions::rack(1, Profile::Dmtf)).await;
     stack.wait_for_members("/redfish/v1/Systems", 1).await;
     let extra = sim("extra", SECRET).await;
@@ -264,7 +235,7 @@ async fn sources_are_added_changed_removed_and_kept_without_a_password_in_sight(
     stack.teardown().await;
     extra.shutdown().await;
     other.shutdown().await;
-    let text = String::from_utf8_lossy(&logs.0.lock().expect("logs")).to_string();
+    let text = logs.text();
     assert!(
         text.lines().count() > 50,
         "the stack logged: {} lines",

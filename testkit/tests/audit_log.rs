@@ -6,47 +6,9 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use testkit::bmc_sim::Profile;
 use testkit::{Stack, StackOptions};
-
-/// Every log line of this test process (nextest runs each test in its own process).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut b) = self.0.lock() {
-            b.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        self.0
-            .lock()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    }
-}
-
-fn capture_logs() -> Captured {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init();
-    captured
-}
 
 const ENTRIES: &str = "/redfish/v1/Managers/Aggregator/LogServices/Audit/Entries";
 
@@ -87,7 +49,7 @@ async fn entries_until(stack: &Stack, ready: impl Fn(&Value) -> bool) -> Value {
 
 #[tokio::test]
 async fn writes_of_two_users_are_audited_and_survive_a_restart() {
-    let logs = capture_logs();
+    let logs = testkit::logs::capture(tracing::Level::TRACE);
     let mut stack = Stack::start(StackOptions::rack(1, Profile::Dmtf)).await;
     stack.wait_for_members("/redfish/v1/Systems", 1).await;
     let alice_pw = "Alice-Audit-Pw-1";

@@ -6,8 +6,6 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use testkit::bmc_sim::{BmcOptions, Profile, SimBmc};
 use testkit::{Stack, StackOptions, send};
@@ -18,42 +16,6 @@ use tokio::sync::mpsc;
 const SOURCES: &str = "/redfish/v1/AggregationService/AggregationSources";
 const LOG: &str = "/redfish/v1/Managers/Aggregator/LogServices/Log/Entries";
 const ACCEPT: &str = "Actions/Oem/RedDrum.AcceptCertificate";
-
-/// Every log line of this test process (nextest runs each test in its own process).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut b) = self.0.lock() {
-            b.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        self.0
-            .lock()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    }
-}
-
-fn capture_logs() -> Captured {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init();
-    captured
-}
 
 /// A loopback EventService destination: every event POSTed to it, as JSON, in order.
 async fn event_sink() -> (String, mpsc::UnboundedReceiver<Value>) {
@@ -157,7 +119,7 @@ fn tofu_rack() -> StackOptions {
 
 #[tokio::test]
 async fn a_changed_certificate_is_refused_until_an_operator_accepts_it() {
-    let logs = capture_logs();
+    let logs = testkit::logs::capture(tracing::Level::INFO);
     let mut stack = Stack::start(tofu_rack()).await;
     let (s1, s2) = (stack.sims[0].clone(), stack.sims[1].clone());
     let first = s1.certificate_sha256().expect("s1 serves https");
