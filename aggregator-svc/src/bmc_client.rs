@@ -142,7 +142,7 @@ impl BmcClient {
             return Err(refused);
         }
         let result = self
-            .send_measured(method, path_and_query, headers, body, true)
+            .send_in_turn(method, path_and_query, headers, body, true)
             .await;
         if let Err(e) = &result
             && let Some(trip) = self.trip_for(e)
@@ -161,37 +161,16 @@ impl BmcClient {
         headers: &[(HeaderName, HeaderValue)],
         body: Bytes,
     ) -> Result<BmcReply, AggError> {
-        self.send_measured(method, path_and_query, headers, body, false)
+        self.send_in_turn(method, path_and_query, headers, body, false)
             .await
     }
 
-    /// One request, counted in the BMC's metrics; `breaker`: a request that waited for its turn
-    /// while the breaker opened answers as the breaker says.
-    async fn send_measured(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        headers: &[(HeaderName, HeaderValue)],
-        body: Bytes,
-        breaker: bool,
-    ) -> Result<BmcReply, AggError> {
-        let started = Instant::now();
-        let result = self
-            .send_in_turn(method, path_and_query, headers, body, breaker)
-            .await;
-        let outcome = match &result {
-            Ok(reply) => Ok(reply.status),
-            Err(e) => Err(crate::metrics::Cause::of(e)),
-        };
-        self.metrics.sent(outcome, started.elapsed());
-        result
-    }
-
     /// Waits for a turn among the BMC's requests at once (at most the request timeout), then
-    /// gives the BMC the request timeout to answer. Waiting for a turn is the aggregator's own
-    /// queue: running out of time there says the BMC is slow or busy, not that it stopped
-    /// answering, so it is no timeout of the BMC's and opens no breaker. A request that got its
-    /// turn after the breaker opened (a hung BMC) answers at once instead of waiting again.
+    /// gives the BMC the request timeout to answer, and counts the outcome in the BMC's metrics.
+    /// Waiting for a turn is the aggregator's own queue: running out of time there says the BMC
+    /// is slow or busy, not that it stopped answering, so it is no timeout of the BMC's and opens
+    /// no breaker. `breaker`: a request whose turn came after the breaker opened (a hung BMC)
+    /// answers at once as the breaker says (counted as refused, not as sent).
     async fn send_in_turn(
         &self,
         method: Method,
@@ -200,30 +179,38 @@ impl BmcClient {
         body: Bytes,
         breaker: bool,
     ) -> Result<BmcReply, AggError> {
+        let started = Instant::now();
         let timeout = self.limits.request_timeout;
-        let Ok(permit) = tokio::time::timeout(timeout, self.permits.acquire()).await else {
-            return Err(AggError::BmcBusy {
+        let result = match tokio::time::timeout(timeout, self.permits.acquire()).await {
+            Err(_) => Err(AggError::BmcBusy {
                 bmc: self.id.to_string(),
                 limit: self.limits.per_bmc_concurrency.max(1),
                 after: timeout,
-            });
-        };
-        let _permit = permit.map_err(|_| AggError::Internal("BMC client closed".into()))?;
-        if breaker && let Some(refused) = self.breaker_refusal() {
-            return Err(refused);
-        }
-        match tokio::time::timeout(
-            timeout,
-            self.send_inner(method, path_and_query, headers, body),
-        )
-        .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(AggError::BmcTimeout {
-                bmc: self.id.to_string(),
-                after: timeout,
             }),
-        }
+            Ok(Err(_)) => Err(AggError::Internal("BMC client closed".into())),
+            Ok(Ok(_permit)) => {
+                if breaker && let Some(refused) = self.breaker_refusal() {
+                    return Err(refused);
+                }
+                tokio::time::timeout(
+                    timeout,
+                    self.send_inner(method, path_and_query, headers, body),
+                )
+                .await
+                .unwrap_or_else(|_| {
+                    Err(AggError::BmcTimeout {
+                        bmc: self.id.to_string(),
+                        after: timeout,
+                    })
+                })
+            }
+        };
+        let outcome = match &result {
+            Ok(reply) => Ok(reply.status),
+            Err(e) => Err(crate::metrics::Cause::of(e)),
+        };
+        self.metrics.sent(outcome, started.elapsed());
+        result
     }
 
     /// Lets the next request try to log in again after the BMC refused the credentials
