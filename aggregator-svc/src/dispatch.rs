@@ -45,6 +45,10 @@ pub async fn dispatch(state: &Arc<AppState>, exchange: &Exchange) -> Result<Repl
                     path: exchange.path.clone(),
                 })?;
             let reply = forward(&bmc, &path, exchange).await?;
+            // A task or member the write created shows in the merged collection at once.
+            state
+                .inventory
+                .note_write(bmc_id, &exchange.method, &exchange.path, &reply);
             match &target {
                 Target::Member {
                     collection: "Chassis",

@@ -379,6 +379,48 @@ impl Inventory {
         true
     }
 
+    /// Shows at once a member a forwarded write added or removed at `bmc` (see
+    /// [`crate::written_members`]); discovery's next read of the BMC has the last word.
+    pub fn note_write(
+        &self,
+        bmc: &str,
+        method: &http::Method,
+        path: &str,
+        reply: &crate::exchange::Reply,
+    ) {
+        if let Some(change) = crate::written_members::member_change(bmc, method, path, reply)
+            && self.apply_member_change(bmc, &change)
+        {
+            self.touch();
+        }
+    }
+
+    fn apply_member_change(
+        &self,
+        bmc: &str,
+        change: &crate::written_members::MemberChange,
+    ) -> bool {
+        use crate::written_members::MemberChange;
+        let Ok(mut d) = self.discovered.write() else {
+            return false;
+        };
+        let list = d.members.entry(bmc.to_owned()).or_default();
+        match change {
+            MemberChange::Added { collection, uri } => {
+                if list.iter().any(|(c, u)| c == collection && u == uri) {
+                    return false;
+                }
+                list.push((collection.clone(), uri.clone()));
+                true
+            }
+            MemberChange::Removed { collection, uri } => {
+                let before = list.len();
+                list.retain(|(c, u)| !(c == collection && u == uri));
+                list.len() != before
+            }
+        }
+    }
+
     /// Every discovered member of one BMC: (collection, aggregate URI).
     pub fn bmc_members(&self, bmc: &str) -> Vec<(String, String)> {
         self.discovered

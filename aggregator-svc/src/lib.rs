@@ -6,7 +6,8 @@
 //! - [`bmc_client`] + [`tls`]: one pooled, session-holding HTTP client per BMC; [`tofu`]: pinned
 //!   certificates of BMCs in trust-on-first-use mode.
 //! - [`discovery`]: periodic, parallel discovery into the [`inventory`] (and the [`store`]).
-//! - [`dispatch`] -> [`forward`]: where a request goes, and the proxy itself.
+//! - [`dispatch`] -> [`forward`]: where a request goes, and the proxy itself; [`written_members`]:
+//!   a task or member a forwarded write created shows in the merged collections at once.
 //! - [`grpc`]: the tonic service; [`error`]: `AggError` and its one mapping to status.
 //! - [`rack`]: the rack's own state (settings, persisted properties, readings, tasks, event log),
 //!   served by [`local`]; [`decorate`] adds the rack relationship to the BMCs' chassis.
@@ -35,6 +36,7 @@ pub mod sources;
 pub mod store;
 pub mod tls;
 pub mod tofu;
+pub mod written_members;
 
 use crate::bmc_client::ClientLimits;
 use crate::config::AggregatorConfig;

@@ -142,6 +142,15 @@ async fn an_action_with_a_task_monitor_completes_through_the_aggregate() {
         let (status, task) = stack.get(task_uri).await;
         assert_eq!(status, 200);
         assert_eq!(task["TaskState"], "Completed", "{task}");
+        // The BMC's task is a member of the aggregate's one task collection, beside its own.
+        let (status, tasks) = stack.get("/redfish/v1/TaskService/Tasks").await;
+        assert_eq!(status, 200);
+        assert!(
+            tasks["Members"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|t| t["@odata.id"] == task_uri)),
+            "{tasks}"
+        );
     }
     stack.teardown().await;
 }

@@ -105,7 +105,11 @@ async fn simple_update(ctx: &Ctx<'_>) -> Result<Reply, AggError> {
         && let Some(share) = shares.pop()
     {
         let answer = send(&share.bmc, share.body).await?;
-        return forward::localized(&share.bmc, answer, &ctx.ex.path);
+        let reply = forward::localized(&share.bmc, answer, &ctx.ex.path)?;
+        ctx.state
+            .inventory
+            .note_write(share.bmc.id.as_str(), &Method::POST, &ctx.ex.path, &reply);
+        return Ok(reply);
     }
     let job = Job {
         name: format!("SimpleUpdate on {} servers", shares.len()),
