@@ -260,14 +260,20 @@ async fn pdu_reseat_succeeds_fails_and_times_out_as_tasks() {
             "never forwarded"
         );
     }
-    let (_, log) = stack
-        .get("/redfish/v1/Managers/Aggregator/LogServices/Log/Entries")
-        .await;
-    let log = log.to_string();
-    assert!(
-        log.contains("reseated") && log.contains("timed out"),
-        "{log}"
-    );
+    // The log entry of a task is written as the task ends, possibly just after its monitor
+    // answered: read until it is there.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, log) = stack
+            .get("/redfish/v1/Managers/Aggregator/LogServices/Log/Entries")
+            .await;
+        let log = log.to_string();
+        if log.contains("reseated") && log.contains("timed out") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{log}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     stack.teardown().await;
 }
 
