@@ -16,6 +16,7 @@
 //! - [`error`]: `FrontendError`, mapped to status and Base message in one place.
 //! - [`audit`]: every write recorded (log line + the aggregator's audit log); [`metrics`]: what
 //!   the operations listener (`metrics_listen`) reports.
+//! - [`ui`]: the rack web page at `/ui/` (static files; the page uses the public Redfish API).
 
 pub mod agg_client;
 pub mod audit;
@@ -45,6 +46,7 @@ pub mod router;
 pub mod server;
 pub mod sessions;
 pub mod store;
+pub mod ui;
 
 use crate::agg_client::AggClient;
 use crate::auth::{AuthParts, Authenticator, session_timeout_ms};

@@ -139,6 +139,7 @@ async fn route(
             Ok(odata::service_document(state).await)
         }
         p if p.starts_with("/redfish/v1/") => authorized(state, request, actor).await,
+        _ if crate::ui::is_ui(&request.path) => crate::ui::serve(&request),
         _ => Err(FrontendError::NotFound {
             path: request.path.clone(),
         }),

@@ -6,6 +6,8 @@
 #   stack_start DIR "idrac http://127.0.0.1:8081"   # a word that is a URL is a BMC run elsewhere
 #     (aggregated as s<N> like the others, with the same credentials; scripts/bench's static nginx)
 #     (STACK_AGGREGATOR_EXTRA: TOML tables added to the aggregator's config, e.g. [aggregator.manager])
+#     (STACK_SIM_CONTROL=127.0.0.1:PORT: bmc-sim's fleet control server, to set and clear faults
+#      such as Down, which a BMC's own port cannot clear)
 #   -> exports STACK_URL (http://127.0.0.1:PORT), STACK_USER, STACK_PASSWORD, STACK_DIR
 #   stack_stop
 # Binaries come from target/debug (scripts/test builds them first), or from STACK_BIN_DIR if set
@@ -32,6 +34,7 @@ stack_start() {
   mkdir -p "$dir"
   STACK_DIR="$dir"
   : > "$dir/bmc-sim.toml"
+  [ -z "${STACK_SIM_CONTROL:-}" ] || printf 'control_listen = "%s"\n' "$STACK_SIM_CONTROL" >> "$dir/bmc-sim.toml"
   local i=0 sims=()
   local word p quirks q
   local -A external=()
