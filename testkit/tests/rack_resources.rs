@@ -529,6 +529,29 @@ async fn rack_power_and_thermal_come_from_the_servers_readings() {
     stack.teardown().await;
 }
 
+/// iLO lists its chassis with a trailing slash (`/redfish/v1/Chassis/1/`): its readings must be
+/// read at `.../1/Power`, not `.../1//Power` (which it answers 404), and counted in the rack's.
+#[tokio::test]
+async fn readings_of_a_bmc_whose_ids_end_in_a_slash_are_counted() {
+    let mut options = StackOptions::rack(1, Profile::Ilo);
+    options.extra_aggregator_toml = RACK_TOML.into();
+    let stack = Stack::start(options).await;
+    stack.wait_for_members("/redfish/v1/Systems", 1).await;
+    let power = eventually(&stack, "/redfish/v1/Chassis/Rack1/Power", |p| {
+        p["PowerControl"][0]["PowerConsumedWatts"] == 344.0
+    })
+    .await;
+    assert!(
+        ids(&power["PowerControl"][0]["RelatedItem"])
+            .iter()
+            .any(|id| id.starts_with("/redfish/v1/Chassis/s1-")),
+        "{power}"
+    );
+    let (_, thermal) = stack.get("/redfish/v1/Chassis/Rack1/Thermal").await;
+    assert_eq!(thermal["Temperatures"][0]["ReadingCelsius"], 23.0);
+    stack.teardown().await;
+}
+
 /// A fake `/sys/class/hwmon`: one chip with a labelled temperature, a fan, two power sensors
 /// and a voltage, and an unreadable temperature that must be skipped.
 fn fake_hwmon() -> tempfile::TempDir {

@@ -82,8 +82,10 @@ async fn get_json(bmc: &BmcEntry, aggregate_uri: &str) -> Option<Value> {
 async fn poll_bmc(bmc: &BmcEntry, chassis: Vec<String>) -> Option<Vec<ChassisReadings>> {
     let mut out = Vec::new();
     for uri in chassis {
-        let power = get_json(bmc, &format!("{uri}/Power")).await;
-        let thermal = get_json(bmc, &format!("{uri}/Thermal")).await;
+        // Some BMCs (iLO) list their members with a trailing slash: `.../1//Power` is a 404.
+        let base = uri.trim_end_matches('/');
+        let power = get_json(bmc, &format!("{base}/Power")).await;
+        let thermal = get_json(bmc, &format!("{base}/Thermal")).await;
         if power.is_some() || thermal.is_some() {
             out.push(ChassisReadings {
                 bmc: bmc.id.to_string(),
