@@ -15,6 +15,9 @@
 //! them taken off after step 2, runs 3 to 6 for the base resource, then [`crate::query`] rewrites
 //! the body, reading any further resource through steps 3 to 6 as the same principal.
 //!
+//! Outside `/redfish`, only the rack web page's static files (`/ui`, [`crate::ui`]) are served, without
+//! authentication.
+//!
 //! Errors become Redfish error bodies, and every response gets the headers the specification
 //! asks for.
 

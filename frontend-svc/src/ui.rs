@@ -124,7 +124,10 @@ mod tests {
     #[test]
     fn the_page_names_only_embedded_modules() {
         // A module the page imports but the binary lacks would be a 404 at run time.
-        for a in ASSETS.iter().filter(|a| a.name.ends_with(".js") || a.name.ends_with(".html")) {
+        for a in ASSETS
+            .iter()
+            .filter(|a| a.name.ends_with(".js") || a.name.ends_with(".html"))
+        {
             let text = std::str::from_utf8(a.body).expect("utf-8");
             for part in text.split("./").skip(1) {
                 let file: String = part

@@ -9,6 +9,7 @@ import * as rack from './rack.js';
 import { renderServer, renderManager, activity } from './detail.js';
 
 const POLL_MS = 3000;
+const POWER_EVERY = 5; // servers' own Power read every 5th poll (one request per server)
 const $ = (id) => document.getElementById(id);
 const state = { model: null, selected: 'manager', user: null, events: [], generation: 0, detailBusy: false };
 
@@ -121,9 +122,10 @@ function refreshSoon() { if (wake) wake(); }
 
 async function poll(generation) {
   let detailAge = 0;
+  let tick = 0;
   while (generation === state.generation) {
     try {
-      const model = await rack.load(state.model);
+      const model = await rack.load(state.model, tick++ % POWER_EVERY === 0);
       if (generation !== state.generation) return;
       diff(state.model, model);
       const changed = !state.model || JSON.stringify(summary(state.model)) !== JSON.stringify(summary(model));

@@ -91,9 +91,12 @@ function actionControls(ctx, system, chassis) {
   const allowed = reset?.['ResetType@Redfish.AllowableValues'];
   const may = (t) => !allowed || allowed.includes(t);
   const buttons = [];
+  // What the power state makes pointless is shown but disabled (Power on while on, ...).
+  const power = system?.PowerState;
   const resetButton = (type, label, cls = '') => {
     if (reset?.target && may(type)) {
-      buttons.push(h('button', { type: 'button', class: `action ${cls}`, dataset: { action: type },
+      const idle = type === 'On' ? power === 'On' : power === 'Off';
+      buttons.push(h('button', { type: 'button', class: `action ${cls}`, dataset: { action: type }, disabled: idle,
         onclick: () => perform(ctx, label, 'POST', reset.target, { ResetType: type }) }, label));
     }
   };

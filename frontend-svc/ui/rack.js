@@ -11,9 +11,12 @@ const CHASSIS_PROPS = 'Id,Name,Model,Manufacturer,SerialNumber,ChassisType,Power
 
 const members = (c) => (c?.Members || []).filter((m) => m && m.Id !== undefined);
 const bmcOf = (id) => String(id).split('-')[0];
+const bare = (uri) => String(uri || '').replace(/\/+$/, ''); // some BMCs end ids with '/'
 
 // One read of everything the elevation shows; `last` keeps what a BMC that is down showed before.
-export async function load(last) {
+// With `withPower`, each server chassis' own Power is read too (one request per server, so the
+// caller does it every few polls): its PowerConsumedWatts is the server's draw.
+export async function load(last, withPower) {
   const [sources, systems, chassis] = await Promise.all([
     api.get('/redfish/v1/AggregationService/AggregationSources?$expand=.'),
     api.get(`/redfish/v1/Systems?$expand=.&$select=${SYSTEM_PROPS}`),
@@ -28,7 +31,8 @@ export async function load(last) {
     rack?.Power ? api.get(rack.Power['@odata.id']).catch(() => null) : null,
     rack?.Thermal ? api.get(rack.Thermal['@odata.id']).catch(() => null) : null,
   ]);
-  const readings = readingsByChassis(power, thermal);
+  const readings = readingsByChassis(thermal);
+  const draws = withPower ? await serverDraws(bmcs, allChassis) : new Map();
   const servers = bmcs.map((bmc, order) => {
     const prev = last?.servers.find((s) => s.id === bmc.Id);
     const sys = members(systems).filter((s) => bmcOf(s.Id) === bmc.Id);
@@ -40,31 +44,43 @@ export async function load(last) {
     // A member that could not be read (BMC down) stays a bare reference: keep what was shown.
     const system = fresh.system?.PowerState !== undefined || fresh.system?.Status ? fresh.system : prev?.system || fresh.system;
     const chas = fresh.chassis?.ChassisType !== undefined || fresh.chassis?.Status ? fresh.chassis : prev?.chassis || fresh.chassis;
-    const r = readings.get(chas?.['@odata.id']) || {};
+    const r = readings.get(bare(chas?.['@odata.id'])) || {};
+    const down = bmc.Status?.State === 'UnavailableOffline';
     return {
       id: bmc.Id, order, bmc, system, chassis: chas,
-      watts: r.watts ?? prev?.watts, inlet: r.inlet ?? prev?.inlet,
+      watts: draws.has(bmc.Id) ? draws.get(bmc.Id) : down ? undefined : prev?.watts,
+      inlet: down ? undefined : r.inlet ?? prev?.inlet,
       offset: chas?.Location?.Placement?.RackOffset,
     };
   });
   return { rack, local, servers, power, thermal, at: new Date() };
 }
 
-// Per server chassis: its inlet temperature and power draw, from the rack's copies of the
-// servers' sensors (each names its server chassis in RelatedItem).
-function readingsByChassis(power, thermal) {
+// Per BMC that is up: the draw its server chassis reports (PowerControl[0].PowerConsumedWatts).
+async function serverDraws(bmcs, allChassis) {
+  const out = new Map();
+  await Promise.all(bmcs.filter((b) => b.Status?.State !== 'UnavailableOffline').map(async (b) => {
+    const main = allChassis.find((c) => bmcOf(c.Id) === b.Id && c.Power);
+    if (!main) return;
+    try {
+      const p = await api.get(main.Power['@odata.id']);
+      const w = p?.PowerControl?.[0]?.PowerConsumedWatts;
+      if (typeof w === 'number') out.set(b.Id, w);
+    } catch { /* shown as unknown */ }
+  }));
+  return out;
+}
+
+// Per server chassis: its inlet temperature, from the rack's copies of the servers' sensors
+// (each names its server chassis in RelatedItem).
+function readingsByChassis(thermal) {
   const out = new Map();
   const at = (uri) => { if (!out.has(uri)) out.set(uri, {}); return out.get(uri); };
-  const owners = (item) => (item.RelatedItem || []).map((l) => l['@odata.id']).filter((u) => u && !u.includes('#'));
+  const owners = (item) => (item.RelatedItem || []).map((l) => l['@odata.id']).filter((u) => u && !u.includes('#')).map(bare);
   for (const t of thermal?.Temperatures || []) {
     if (typeof t.ReadingCelsius !== 'number') continue;
     const inlet = /inlet|intake|ambient/i.test(`${t.Name} ${t.PhysicalContext}`);
     for (const uri of owners(t)) if (inlet && at(uri).inlet === undefined) at(uri).inlet = t.ReadingCelsius;
-  }
-  for (const p of power?.PowerSupplies || []) {
-    const w = p.PowerInputWatts ?? p.LastPowerOutputWatts ?? p.PowerOutputWatts;
-    if (typeof w !== 'number') continue;
-    for (const uri of owners(p)) at(uri).watts = (at(uri).watts || 0) + w;
   }
   return out;
 }
@@ -95,7 +111,7 @@ export function ordered(servers) {
 
 function powerWord(state) {
   return h('span', { class: `power ${state === 'On' ? 'on' : state === 'Off' ? 'off' : 'unknown'}` },
-    state === 'On' ? '\u23FB On' : state === 'Off' ? '\u23FC Off' : (state || '\u2013'));
+    state === 'On' ? '\u25CF On' : state === 'Off' ? '\u25CB Off' : (state || '\u2013'));
 }
 
 export function renderTotals(el, model) {

@@ -6,6 +6,7 @@
 #   stack_start DIR "idrac http://127.0.0.1:8081"   # a word that is a URL is a BMC run elsewhere
 #     (aggregated as s<N> like the others, with the same credentials; scripts/bench's static nginx)
 #     (STACK_AGGREGATOR_EXTRA: TOML tables added to the aggregator's config, e.g. [aggregator.manager])
+#     (STACK_BMC_TOML: lines "sN: KEY = VALUE" added to BMC sN's [[aggregator.bmcs]], e.g. 's1: pdu_socket = "7"')
 #     (STACK_SIM_CONTROL=127.0.0.1:PORT: bmc-sim's fleet control server, to set and clear faults
 #      such as Down, which a BMC's own port cannot clear)
 #   -> exports STACK_URL (http://127.0.0.1:PORT), STACK_USER, STACK_PASSWORD, STACK_DIR
@@ -73,6 +74,7 @@ stack_start() {
       local url
       url="${external[$n]:-$(grep -m1 "^bmc s$n listening on" "$dir/bmc-sim.out" | awk '{print $NF}')}"
       printf '[[aggregator.bmcs]]\nid = "s%d"\nurl = "%s"\nusername = "root"\npassword = "calvin"\nverify_tls = false\n' "$n" "$url"
+      [ -z "${STACK_BMC_TOML:-}" ] || printf '%s\n' "$STACK_BMC_TOML" | sed -n "s/^s$n: //p"
     done
   } > "$dir/aggregator.toml"
   "$bin/aggregator-svc" --config "$dir/aggregator.toml" > "$dir/aggregator.out" 2> "$dir/aggregator.log" & STACK_PIDS+=($!)

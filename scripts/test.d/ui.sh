@@ -41,7 +41,13 @@ cleanup() {
 }
 trap cleanup EXIT
 STACK_SIM_CONTROL="127.0.0.1:$(_free_port)"
-export STACK_SIM_CONTROL
+# Readings every 2 s (the rack's totals and inlet temperatures are on the page at once); s1 on a
+# PDU socket whose reseat command takes 2 s and leaves a line in a file (the page follows its
+# Task to the end; the test checks the line).
+export UI_RESEATS="$STACK_ROOT/reseats"
+STACK_AGGREGATOR_EXTRA="$(printf '[aggregator.readings]\ninterval_secs = 2\n[aggregator.pdu]\nreseat_command = ["/bin/sh", "-c", "sleep 2; echo {bmc} {socket} >> %s"]\n' "$UI_RESEATS")"
+STACK_BMC_TOML='s1: pdu_socket = "7"'
+export STACK_SIM_CONTROL STACK_AGGREGATOR_EXTRA STACK_BMC_TOML
 stack_start "$STACK_ROOT" "dmtf idrac ilo openbmc supermicro dmtf"
 stack_apache
 say "stack up: $STACK_HTTPS_URL (Apache) -> $STACK_URL; sim control $STACK_SIM_CONTROL"

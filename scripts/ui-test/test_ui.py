@@ -10,14 +10,15 @@ Prints one line per check and `N passed, N failed`; exits non-zero on any failur
 import base64
 import json
 import os
+import re
 import ssl
 import sys
-import time
 import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
+                                        TimeoutException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -81,7 +82,9 @@ def control(method, bmc, fault=None):
 
 def wait(driver, what, predicate, timeout=60):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.25).until(lambda d: predicate(d))
+        # The page redraws every poll: an element found a moment ago may be gone; look again.
+        return WebDriverWait(driver, timeout, poll_frequency=0.25,
+                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(predicate)
     except TimeoutException:
         return None
 
@@ -97,6 +100,11 @@ def attr(driver, bmc, name):
         return el.get_attribute(name) if el else None
     except WebDriverException:
         return None  # redrawn between find and read
+
+
+def viewport(driver, width, height, mobile):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
 
 
 def shot(driver, name):
@@ -150,6 +158,7 @@ def main():
         opts.add_argument(arg)
     service = Service(executable_path="/usr/bin/chromedriver", log_output=os.environ.get("UI_BROWSER_LOG", os.devnull))
     driver = webdriver.Chrome(service=service, options=opts)
+    viewport(driver, 1280, 800, False)  # the crash cart's screen, browser chrome not counted
     try:
         run(driver, bmcs)
     finally:
@@ -160,18 +169,27 @@ def main():
 
 
 def run(driver, bmcs):
-    # 1. Log in; every server in the elevation with its power state.
+    # 1. Log in; every server in the elevation with its power state, draw and inlet temperature.
+    status, _, body = http("PATCH", URL + "/redfish/v1/Chassis/Rack1/Power",
+                           {"PowerControl": [{"PowerLimit": {"LimitInWatts": 3000}}]}, auth=ADMIN)
+    check("the rack's power limit is set through the API", status in (200, 204), (status, body))
     check("admin logs in", login(driver, *ADMIN))
     ready = wait(driver, "servers", lambda d: all(attr(d, b, "data-power") in ("On", "Off") for b in bmcs), 60)
     check(f"all {len(bmcs)} servers in the elevation with a power state", ready,
           {b: attr(driver, b, "data-power") for b in bmcs})
     check("every server shows healthy", all(attr(driver, b, "data-state") == "ok" for b in bmcs),
           {b: attr(driver, b, "data-state") for b in bmcs})
-    totals = driver.find_element(By.ID, "rack-power").text
-    check("the rack's power total is shown", "W" in totals, totals)
+    # Six sims at 344 W each, against the limit set above.
+    totals = wait(driver, "totals", lambda d: re.fullmatch(r"Power 2064 W of 3000 W", d.find_element(By.ID, "rack-power").text.replace("\xa0", " ")), 30)
+    check("the rack's power draw (every server) and limit are shown", totals, driver.find_element(By.ID, "rack-power").text)
+    readings = wait(driver, "readings", lambda d: all("W" in slot(d, b).text and "\u00b0C" in slot(d, b).text for b in bmcs), 40)
+    check("every server shows its power draw and inlet temperature", readings,
+          {b: slot(driver, b).text.replace("\n", " | ") for b in bmcs})
     check("the switch and the rack manager have slots", driver.find_elements(By.CSS_SELECTOR, '[data-kind="switch"]')
           and driver.find_elements(By.CSS_SELECTOR, '[data-kind="manager"]'))
     wait(driver, "manager log", lambda d: d.find_elements(By.ID, "manager-log"), 20)
+    wide = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth")
+    check("the page fits 1280x800 (no sideways scrolling)", not wide)
     shot(driver, "elevation.png")
 
     # 2. A server's detail.
@@ -192,6 +210,10 @@ def run(driver, bmcs):
         reason = slot(driver, down).text if red else ""
         check("the down slot says why", "BMC down" in reason and len(reason.split("\n")) >= 3, reason)
         check("the other servers stay healthy", all(attr(driver, b, "data-state") == "ok" for b in bmcs if b != down))
+        slot(driver, down).click()
+        shown = wait(driver, "down detail", lambda d: f"{down} " in d.find_element(By.ID, "detail").text
+                     and "BMC down" in d.find_element(By.ID, "detail").text, 20)
+        check("its detail says the BMC is down", shown)
         shot(driver, "bmc-down.png")
     finally:
         control("DELETE", down)
@@ -214,6 +236,22 @@ def run(driver, bmcs):
     result = action_result(driver)
     check("Power on completes and the BMC says On", result and "Completed" in result and sim_system(target).get("PowerState") == "On", result)
 
+    # PDU reseat (configured for s1): the aggregator's Task is followed to its end.
+    wait(driver, "on", lambda d: attr(d, target, "data-power") == "On", 30)
+    check("PDU reseat: confirmation and request", click_action(driver, "PduReseat"))
+    running = wait(driver, "task", lambda d: "task" in d.find_element(By.ID, "action-status").text, 20)
+    check("the page follows the reseat's Task", running)
+    result = action_result(driver)
+    check("the reseat Task completes", result and "PDU reseat: Completed" in result, result)
+    reseats = open(os.environ["UI_RESEATS"]).read() if os.path.exists(os.environ.get("UI_RESEATS", "")) else ""
+    check("the PDU command ran for s1's socket", "s1 7" in reseats, reseats)
+    shot(driver, "task.png")
+    led_before = sim_system(target).get("LocationIndicatorActive")
+    check("Locator LED: confirmation and request", click_action(driver, "Locator"))
+    result = action_result(driver)
+    led_after = sim_system(target).get("LocationIndicatorActive")
+    check("the locator LED changes at the BMC", result and "Completed" in result and led_after is (not led_before), (result, led_before, led_after))
+
     # 5. A ReadOnly account: no action controls.
     status, _, body = http("POST", URL + "/redfish/v1/AccountService/Accounts",
                            {"UserName": VIEWER[0], "Password": VIEWER[1], "RoleId": "ReadOnly"}, auth=ADMIN)
@@ -229,9 +267,13 @@ def run(driver, bmcs):
     check("the ReadOnly user sees no action controls", not driver.find_elements(By.CSS_SELECTOR, "button.action")
           and not driver.find_elements(By.ID, "actions"))
     shot(driver, "read-only.png")
-    driver.set_window_size(412, 900)
-    time.sleep(0.5)
+    viewport(driver, 390, 844, True)
+    slot(driver, bmcs[1]).click()
+    wait(driver, "phone", lambda d: f"{bmcs[1]} " in d.find_element(By.ID, "detail").text, 20)
     shot(driver, "phone.png")
+    wide = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth")
+    check("the page fits a phone's width (no sideways scrolling)", not wide)
+    viewport(driver, 1280, 800, False)
     logout(driver)
 
 

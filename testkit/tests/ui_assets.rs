@@ -27,10 +27,17 @@ async fn assets_are_served_without_auth_with_types_and_etags() {
                 .unwrap_or("")
                 .to_owned()
         };
-        assert!(header("content-type").starts_with(wanted), "{path}: {}", header("content-type"));
+        assert!(
+            header("content-type").starts_with(wanted),
+            "{path}: {}",
+            header("content-type")
+        );
         assert_eq!(header("cache-control"), "no-cache", "{path}");
         assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
-        assert!(header("content-security-policy").contains("script-src 'self'"), "{path}");
+        assert!(
+            header("content-security-policy").contains("script-src 'self'"),
+            "{path}"
+        );
         let etag = header("etag");
         assert!(etag.starts_with('"') && etag.len() > 2, "{path}: {etag}");
         let body = r.bytes().await.expect("body");
@@ -46,7 +53,12 @@ async fn assets_are_served_without_auth_with_types_and_etags() {
         assert_eq!(again.status(), 304, "{path}");
         assert!(again.bytes().await.expect("body").is_empty());
 
-        let head = stack.client.head(stack.url(path)).send().await.expect("head");
+        let head = stack
+            .client
+            .head(stack.url(path))
+            .send()
+            .await
+            .expect("head");
         assert_eq!(head.status(), 200, "{path}");
         assert_eq!(head.headers()["etag"].to_str().ok(), Some(etag.as_str()));
         assert!(head.bytes().await.expect("body").is_empty(), "{path}");
@@ -61,7 +73,10 @@ async fn assets_are_served_without_auth_with_types_and_etags() {
         .text()
         .await
         .expect("text");
-    assert!(page.contains("./app.js") && page.contains("login-form"), "{page}");
+    assert!(
+        page.contains("./app.js") && page.contains("login-form"),
+        "{page}"
+    );
     let api = stack
         .client
         .get(stack.url("/ui/api.js"))
@@ -85,7 +100,7 @@ async fn unknown_files_writes_and_the_bare_prefix() {
         assert_eq!(
             body["error"]["@Message.ExtendedInfo"][0]["MessageId"]
                 .as_str()
-                .map(|id| id.ends_with("ResourceNotFound")),
+                .map(|id| id.ends_with("ResourceMissingAtURI")),
             Some(true),
             "{path}: {body}"
         );
@@ -104,7 +119,11 @@ async fn unknown_files_writes_and_the_bare_prefix() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let r = no_redirects.get(stack.url("/ui")).send().await.expect("get");
+    let r = no_redirects
+        .get(stack.url("/ui"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status(), 301);
     assert_eq!(r.headers()["location"], "/ui/");
     // A path outside /ui and /redfish stays unknown.
