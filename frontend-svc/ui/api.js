@@ -82,6 +82,12 @@ async function send(method, uri, body, headers = {}) {
   return r;
 }
 
+// An open Server-Sent Events stream (fetch, not EventSource, which cannot send X-Auth-Token).
+export async function stream(uri, signal) {
+  if (!session) throw new ApiError(401, 'not logged in');
+  return fetch(uri, { headers: { 'X-Auth-Token': session.token, Accept: 'text/event-stream' }, cache: 'no-store', signal });
+}
+
 // GET with the last ETag: a 304 answers from the copy held.
 export async function get(uri) {
   const held = cache.get(uri);

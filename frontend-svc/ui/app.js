@@ -1,7 +1,7 @@
 // The rack page: log in with a Redfish session, then poll the rack every few seconds (ETags make
 // unchanged resources cheap) and redraw the elevation; the right pane shows the selected server
 // or the rack manager. Live events: what changed between polls (a BMC going down or back, a
-// power state), newest first.
+// power state) and the EventService's Server-Sent Events where it offers them, newest first.
 
 import * as api from './api.js';
 import { h, replace, sleep } from './dom.js';
@@ -19,7 +19,7 @@ function show(view) {
 }
 
 async function start() {
-  api.onUnauthorized(() => { state.generation += 1; showLogin('Your session ended; log in again.'); });
+  api.onUnauthorized(() => { state.generation += 1; state.stream?.abort(); showLogin('Your session ended; log in again.'); });
   $('login-form').addEventListener('submit', onLogin);
   if (api.current()) await enter(); else showLogin('');
 }
@@ -55,10 +55,42 @@ async function enter() {
   document.body.dataset.canAct = String(p.privileges.includes('ConfigureComponents'));
   show('rack');
   poll(++state.generation);
+  listen();
+}
+
+// Live events from the EventService's Server-Sent Events where it offers them; without them
+// (or when the stream fails) the events the polls see stand alone.
+async function listen() {
+  state.stream?.abort();
+  const stream = new AbortController();
+  state.stream = stream;
+  try {
+    const uri = (await api.get('/redfish/v1/EventService')).ServerSentEventUri;
+    if (!uri) return;
+    const r = await api.stream(uri, stream.signal);
+    if (!r.ok || !r.body || !(r.headers.get('Content-Type') || '').startsWith('text/event-stream')) return;
+    const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf = (buf + value).replace(/\r\n?/g, '\n');
+      let end;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const data = buf.slice(0, end).split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+        buf = buf.slice(end + 2);
+        try {
+          for (const e of JSON.parse(data).Events || []) note(e.Message || e.MessageId || 'event');
+        } catch { /* a comment, a keep-alive, or not an Event */ }
+      }
+      if (buf.length > 1 << 20) buf = ''; // no event boundary in a megabyte: drop it, stay bounded
+    }
+  } catch { /* aborted on logout, or no stream: the polls go on */ }
 }
 
 async function onLogout() {
   state.generation += 1;
+  state.stream?.abort();
   await api.logout();
   showLogin('Logged out.');
 }

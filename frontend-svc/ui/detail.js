@@ -129,11 +129,15 @@ export async function renderServer(el, server, user, refresh) {
   const last = activity.status?.id === server.id ? activity.status : null;
   const status = h('p', { id: 'action-status', class: 'action-status', role: 'status', dataset: { state: last?.state || 'idle' } }, last?.text || '');
   replace(el, head, c.reason ? h('p', { class: 'reason crit-text' }, c.reason) : null, h('p', { class: 'muted' }, 'Loading\u2026'));
-  const sysUri = link(server.system);
-  const [system, chassis] = await Promise.all([tryGet(sysUri), tryGet(link(server.chassis))]);
+  // A BMC that is down answers nothing but 503: show what the rack last saw, read nothing more.
+  const down = c.state === 'down';
+  const gone = { error: 'the BMC is down; last known values shown', status: 503 };
+  const [system, chassis] = down ? [gone, gone]
+    : await Promise.all([tryGet(link(server.system)), tryGet(link(server.chassis))]);
   const sys = system?.error ? server.system : system;
   const managerUri = link(sys?.Links?.ManagedBy?.[0]) || link(chassis?.Links?.ManagedBy?.[0]);
-  const [manager, firmware] = await Promise.all([tryGet(managerUri), tryGet('/redfish/v1/UpdateService/FirmwareInventory')]);
+  const [manager, firmware] = down ? [gone, null]
+    : await Promise.all([tryGet(managerUri), tryGet('/redfish/v1/UpdateService/FirmwareInventory')]);
   const fwMembers = (firmware?.Members || []).filter((m) => String(link(m)).split('/').pop().startsWith(`${server.id}-`)).slice(0, 12);
   const [fw, logs] = await Promise.all([
     Promise.all(fwMembers.map((m) => tryGet(link(m)))),
@@ -145,7 +149,7 @@ export async function renderServer(el, server, user, refresh) {
   const ch = chassis?.error ? server.chassis : chassis;
   replace(el, head,
     c.reason ? h('p', { class: 'reason crit-text' }, c.reason) : null,
-    system?.error ? h('p', { class: 'error' }, `Cannot read the system now: ${system.error}`) : null,
+    system?.error ? h('p', { class: 'error' }, down ? 'The BMC is down: last known values shown.' : `Cannot read the system now: ${system.error}`) : null,
     controls.length ? h('div', { class: 'actions', id: 'actions' }, controls, status) : null,
     section('System', h('dl', {},
       field('Power', sys?.PowerState), field('Health', sys?.Status?.Health), field('Model', sys?.Model),
