@@ -65,6 +65,16 @@ def http(method, url, body=None, auth=None, verify=True):
         return e.code, e.headers, e.read()
 
 
+def session_status(token):
+    ctx = ssl.create_default_context(cafile=CA)
+    req = urllib.request.Request(URL + "/redfish/v1/Systems", headers={"X-Auth-Token": token or "-"})
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
 def sim_system(bmc):
     """The simulated BMC's own first system (Basic root/calvin on its own port)."""
     base = SIMS[bmc]
@@ -257,7 +267,11 @@ def run(driver, bmcs):
     status, _, body = http("POST", URL + "/redfish/v1/AccountService/Accounts",
                            {"UserName": VIEWER[0], "Password": VIEWER[1], "RoleId": "ReadOnly"}, auth=ADMIN)
     check("a ReadOnly account is created through AccountService", status == 201, (status, body))
+    token = json.loads(driver.execute_script("return sessionStorage.getItem('reddrum.ui.session')") or "{}").get("token")
+    check("the page holds a Redfish session token", bool(token))
     logout(driver)
+    status = session_status(token)
+    check("logging out deletes the session (its token then gets 401)", status == 401, status)
     check("a ReadOnly user logs in", login(driver, *VIEWER))
     wait(driver, "servers", lambda d: all(attr(d, b, "data-power") in ("On", "Off") for b in bmcs), 60)
     check("the ReadOnly user's role is shown", "ReadOnly" in driver.find_element(By.ID, "user-name").text,
