@@ -9,8 +9,8 @@ use http::{HeaderName, HeaderValue, Method};
 use proto::metadata;
 use proto::v1::aggregator_server::Aggregator;
 use proto::v1::{
-    AuditAck, AuditBatch, AuditRecord, DescribeReply, DescribeRequest, Header, Link,
-    RedfishRequest, RedfishResponse,
+    AuditAck, AuditBatch, AuditRecord, DescribeReply, DescribeRequest, EventFrame,
+    EventStreamRequest, Header, Link, RedfishRequest, RedfishResponse,
 };
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -87,8 +87,35 @@ fn to_audit(r: AuditRecord) -> crate::store::NewAudit {
     }
 }
 
+/// One SSE stream's frames; dropped (the frontend's client went away) it frees its ring reader.
+type EventFrames =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<EventFrame, Status>> + Send>>;
+
 #[tonic::async_trait]
 impl Aggregator for AggregatorService {
+    type StreamEventsStream = EventFrames;
+
+    async fn stream_events(
+        &self,
+        request: Request<EventStreamRequest>,
+    ) -> Result<Response<EventFrames>, Status> {
+        let r = request.into_inner();
+        let events = self
+            .state
+            .events
+            .open_stream(&r.filter, r.last_event_id)
+            .map_err(AggError::into_status)?;
+        let frames = futures_util::stream::unfold(events, |mut events| async move {
+            let event = events.next().await?;
+            let frame = EventFrame {
+                id: event.id,
+                data: event.payload.clone(),
+            };
+            Some((Ok(frame), events))
+        });
+        Ok(Response::new(Box::pin(frames)))
+    }
+
     async fn record_audit(
         &self,
         request: Request<AuditBatch>,

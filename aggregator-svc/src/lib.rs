@@ -207,9 +207,21 @@ pub async fn run_with_ops(
         rack.clone(),
         cancel.clone(),
     ));
-    let events = events::EventService::load(store.clone(), tracker.clone(), metrics.events.clone())
-        .await
-        .map_err(|e| RunError::State(e.to_string()))?;
+    // Cancelled as soon as shutdown begins: open SSE streams end (the gRPC server waits for
+    // every stream before it stops) and delivery workers stop.
+    let events_stop = cancel.child_token();
+    let events = events::EventService::load(
+        store.clone(),
+        tracker.clone(),
+        metrics.events.clone(),
+        events_stop.clone(),
+    )
+    .await
+    .map_err(|e| RunError::State(e.to_string()))?;
+    let shutdown = async move {
+        shutdown.await;
+        events_stop.cancel();
+    };
     let state = Arc::new(AppState {
         events,
         inventory: inventory.clone(),

@@ -6,7 +6,8 @@ use crate::error::FrontendError;
 use proto::metadata;
 use proto::v1::aggregator_client::AggregatorClient;
 use proto::v1::{
-    AuditBatch, AuditRecord, DescribeReply, DescribeRequest, RedfishRequest, RedfishResponse,
+    AuditBatch, AuditRecord, DescribeReply, DescribeRequest, EventFrame, EventStreamRequest,
+    RedfishRequest, RedfishResponse,
 };
 use redfish::messages::Message;
 use std::time::Duration;
@@ -65,6 +66,35 @@ impl AggClient {
             .await
             .map(tonic::Response::into_inner)
             .map_err(status_to_error)
+    }
+
+    /// Opens an event stream. No deadline: it lasts as long as the client listens; opening it
+    /// must still answer within the request timeout.
+    pub async fn stream_events(
+        &self,
+        filter: String,
+        last_event_id: Option<u64>,
+        caller: &Caller<'_>,
+    ) -> Result<tonic::Streaming<EventFrame>, FrontendError> {
+        let mut req = tonic::Request::new(EventStreamRequest {
+            filter,
+            last_event_id,
+        });
+        let md = req.metadata_mut();
+        for (key, value) in [
+            (metadata::REQUEST_ID, caller.request_id),
+            (metadata::USER, caller.user),
+            (metadata::ROLE, caller.role),
+        ] {
+            if let Ok(v) = value.parse() {
+                md.insert(key, v);
+            }
+        }
+        let mut client = self.inner.clone();
+        match tokio::time::timeout(self.timeout, client.stream_events(req)).await {
+            Ok(r) => r.map(tonic::Response::into_inner).map_err(status_to_error),
+            Err(_) => Err(FrontendError::AggregatorDeadline),
+        }
     }
 
     pub async fn describe(&self) -> Result<DescribeReply, FrontendError> {

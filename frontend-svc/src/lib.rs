@@ -5,7 +5,7 @@
 //! - [`conn`]: the listener (HTTP/1.1, header read and write timeouts, hyper's ceilings);
 //!   [`server`]: the warp filter turning HTTP into a [`request::Request`] within [`limits`];
 //!   [`router`]: the order every request goes through; [`local`]: the routes the frontend serves
-//!   itself.
+//!   itself; [`sse`]: the event stream, the one response that is not a whole body.
 //! - [`auth`], [`passwords`], [`lockout`], [`sessions`]: who is asking.
 //! - [`authz`], [`privileges`], [`roles`]: what they may do (DMTF privilege registry).
 //! - [`policy`], [`bootstrap`], [`store`], [`clock`]: the state behind it.
@@ -45,6 +45,7 @@ pub mod roles;
 pub mod router;
 pub mod server;
 pub mod sessions;
+pub mod sse;
 pub mod store;
 pub mod ui;
 
@@ -84,6 +85,8 @@ pub struct AppState {
     /// Peers whose X-Forwarded-* headers are believed ([`forwarded`]).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub shutting_down: AtomicBool,
+    /// Cancelled when shutdown begins: open event streams end, so connections can drain.
+    pub sse_stop: CancellationToken,
     pub metrics: metrics::Metrics,
     pub audit: audit::AuditSink,
 }
@@ -189,6 +192,7 @@ pub async fn run_with_ops(
         limits: limits::Limits::of(&config),
         trusted_proxies: config.trusted_proxies.clone(),
         shutting_down: AtomicBool::new(false),
+        sse_stop: CancellationToken::new(),
         metrics,
         audit,
     });
@@ -196,6 +200,7 @@ pub async fn run_with_ops(
     let shutdown = async move {
         shutdown.await;
         flag.shutting_down.store(true, Ordering::Relaxed);
+        flag.sse_stop.cancel();
     };
     tracing::info!(addr = ?listener.local_addr().ok(), "frontend-svc serving");
     conn::serve(

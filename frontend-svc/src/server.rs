@@ -60,6 +60,22 @@ pub fn filter(
                                 peer,
                                 client,
                             };
+                            // The event stream is the one response that is not a whole body.
+                            if crate::sse::is_stream(&request) {
+                                match crate::sse::open(&state, request).await {
+                                    Ok(stream) => {
+                                        let ok = http::StatusCode::OK;
+                                        state.metrics.answered(&answered, ok, started.elapsed());
+                                        return stream;
+                                    }
+                                    Err(refused) => {
+                                        answered_request(
+                                            &state, &answered, started, audit, &refused, None,
+                                        );
+                                        return into_warp(refused);
+                                    }
+                                }
+                            }
                             let span = tracing::info_span!(
                                 "client",
                                 addr = %client.addr.map(|a| a.to_string()).unwrap_or_default(),

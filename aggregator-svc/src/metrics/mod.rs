@@ -16,6 +16,7 @@ use crate::error::AggError;
 use crate::inventory::{HealthState, Inventory};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::collections::{HashMap, HashSet};
@@ -279,11 +280,34 @@ pub struct EventMetrics {
     pub attempts: Counter,
     /// By reason: `refused` (a non-2xx answer), `error` (no answer), `timeout`.
     pub failures: Family<[(&'static str, &'static str); 1], Counter>,
+    /// Events a subscriber accepted.
+    pub delivered: Counter,
+    /// Attempts that repeated a failed one (after `DeliveryRetryIntervalSeconds`).
+    pub retries: Counter,
+    /// Events dropped, by reason: `queue_full` (the oldest queued for a slow subscriber),
+    /// `retries_exhausted` (given up under the RetryForever policy).
+    pub dropped: Family<[(&'static str, &'static str); 1], Counter>,
+    /// Subscriptions suspended or terminated after their retries, by policy.
+    pub subscriptions_stopped: Family<[(&'static str, &'static str); 1], Counter>,
+    /// Server-Sent Event streams open now.
+    pub sse_streams: Gauge,
+    /// SSE streams cut because their client fell too far behind (it resumes by Last-Event-ID).
+    pub sse_lagged: Counter,
 }
 
 impl EventMetrics {
     pub fn failed(&self, reason: &'static str) {
         self.failures.get_or_create(&[("reason", reason)]).inc();
+    }
+
+    pub fn dropped(&self, reason: &'static str) {
+        self.dropped.get_or_create(&[("reason", reason)]).inc();
+    }
+
+    pub fn stopped(&self, policy: &'static str) {
+        self.subscriptions_stopped
+            .get_or_create(&[("policy", policy)])
+            .inc();
     }
 }
 
@@ -335,6 +359,36 @@ impl Metrics {
             "event_delivery_failures",
             "Event deliveries that failed, by reason (refused: a non-2xx answer)",
             self.events.failures.clone(),
+        );
+        r.register(
+            "event_deliveries",
+            "Events a subscriber accepted",
+            self.events.delivered.clone(),
+        );
+        r.register(
+            "event_delivery_retries",
+            "Event deliveries repeated after a failure",
+            self.events.retries.clone(),
+        );
+        r.register(
+            "events_dropped",
+            "Events not delivered to a subscriber, by reason (queue_full: the oldest of a slow subscriber's queue)",
+            self.events.dropped.clone(),
+        );
+        r.register(
+            "event_subscriptions_stopped",
+            "Subscriptions suspended or terminated after their delivery retries, by policy",
+            self.events.subscriptions_stopped.clone(),
+        );
+        r.register(
+            "event_sse_streams",
+            "Server-Sent Event streams open",
+            self.events.sse_streams.clone(),
+        );
+        r.register(
+            "event_sse_lagged",
+            "SSE streams cut because the client fell behind (it resumes with Last-Event-ID)",
+            self.events.sse_lagged.clone(),
         );
         r.register(
             "audit_records",
