@@ -73,3 +73,62 @@ impl Drop for EventStream {
         self.metrics.sse_streams.dec();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::ring::Ring;
+    use serde_json::json;
+
+    fn open(ring: &Ring, last: Option<u64>, metrics: &crate::metrics::EventMetrics) -> EventStream {
+        EventStream::new(
+            ring.open(last).expect("open"),
+            StreamFilter::all(),
+            CancellationToken::new(),
+            metrics.clone(),
+        )
+    }
+
+    /// A reader that falls behind is cut (bounded memory), counted, and its resume from the
+    /// ring loses nothing the ring holds.
+    #[tokio::test]
+    async fn a_reader_too_far_behind_is_cut_and_resumes_from_the_ring() {
+        let metrics = crate::metrics::EventMetrics::default();
+        let ring = Ring::new(100, 4);
+        let mut slow = open(&ring, None, &metrics);
+        let first = ring.push(json!({"n": 0})).id;
+        assert_eq!(slow.next().await.map(|e| e.id), Some(first));
+        for n in 1..10 {
+            ring.push(json!({ "n": n }));
+        }
+        assert!(slow.next().await.is_none(), "cut after falling 4 behind");
+        assert_eq!(metrics.sse_lagged.get(), 1);
+        let mut resumed = open(&ring, Some(first), &metrics);
+        for n in 1..10 {
+            let e = resumed.next().await.expect("replayed");
+            assert_eq!(e.record["n"], n);
+        }
+        assert_eq!(metrics.sse_streams.get(), 2);
+        drop((slow, resumed));
+        assert_eq!(
+            metrics.sse_streams.get(),
+            0,
+            "a dropped stream is counted out"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stopped_service_ends_its_streams() {
+        let metrics = crate::metrics::EventMetrics::default();
+        let ring = Ring::new(10, 4);
+        let stop = CancellationToken::new();
+        let mut stream = EventStream::new(
+            ring.open(None).expect("open"),
+            StreamFilter::all(),
+            stop.clone(),
+            metrics,
+        );
+        stop.cancel();
+        assert!(stream.next().await.is_none());
+    }
+}
