@@ -58,6 +58,19 @@ async fn sse_clients_get_filtered_events_and_resume_by_last_event_id() {
         (400, "QueryParameterValueFormatError")
     );
 
+    // Reading events takes the Login privilege (a ReadOnly account, by session token, may).
+    stack
+        .create_account("watcher", "watcher-pass-1234", "ReadOnly")
+        .await;
+    let (token, _) = stack.login("watcher", "watcher-pass-1234").await;
+    let r = stack
+        .with_token(Method::GET, SSE, &token)
+        .send()
+        .await
+        .expect("open as ReadOnly");
+    assert_eq!(r.status(), 200);
+    drop(r);
+
     let mut all = open(&stack, "", None).await;
     let mut filtered = open(
         &stack,

@@ -304,9 +304,9 @@ impl EventService {
             "ExcludeMessageId": false,
             "ExcludeRegistryPrefix": false,
             "ServerSentEventUri": SSE_URI,
+            // EventType is accepted in $filter too, but deprecated: not advertised.
             "SSEFilterPropertiesSupported": {
                 "EventFormatType": true,
-                "EventType": true,
                 "MessageId": true,
                 "MetricReportDefinition": false,
                 "OriginResource": true,
