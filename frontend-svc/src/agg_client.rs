@@ -6,7 +6,7 @@ use crate::error::FrontendError;
 use proto::metadata;
 use proto::v1::aggregator_client::AggregatorClient;
 use proto::v1::{
-    AuditBatch, AuditRecord, DescribeReply, DescribeRequest, RedfishRequest, RedfishResponse,
+    AuditBatch, AuditRecord, DescribeReply, DescribeRequest, RedfishRequest, RedfishRequestChunk, RedfishResponse,
 };
 use redfish::messages::Message;
 use std::time::Duration;
@@ -62,6 +62,36 @@ impl AggClient {
         let mut client = self.inner.clone();
         client
             .forward(req)
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(status_to_error)
+    }
+
+    /// A request whose body streams ([`crate::handlers::push`]): `messages` is the head, then
+    /// the body's pieces; `timeout` covers the whole upload.
+    pub async fn forward_stream(
+        &self,
+        messages: impl tokio_stream::Stream<Item = RedfishRequestChunk>
+        + Send
+        + 'static,
+        caller: &Caller<'_>,
+        timeout: Duration,
+    ) -> Result<RedfishResponse, FrontendError> {
+        let mut req = tonic::Request::new(messages);
+        req.set_timeout(timeout);
+        let md = req.metadata_mut();
+        for (key, value) in [
+            (metadata::REQUEST_ID, caller.request_id),
+            (metadata::USER, caller.user),
+            (metadata::ROLE, caller.role),
+        ] {
+            if let Ok(v) = value.parse() {
+                md.insert(key, v);
+            }
+        }
+        let mut client = self.inner.clone();
+        client
+            .forward_stream(req)
             .await
             .map(tonic::Response::into_inner)
             .map_err(status_to_error)

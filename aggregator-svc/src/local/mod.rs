@@ -16,6 +16,7 @@ mod locator;
 mod logs;
 mod manager;
 mod parts;
+pub mod push;
 pub mod patch;
 pub mod pdu;
 pub mod power;
