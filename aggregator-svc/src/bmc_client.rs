@@ -174,40 +174,39 @@ impl BmcClient {
             return Err(refused);
         }
         let started = Instant::now();
-        let result = match tokio::time::timeout(self.limits.request_timeout, self.permits.acquire())
-            .await
-        {
-            Err(_) => Err(AggError::BmcBusy {
-                bmc: self.id.to_string(),
-                limit: self.limits.per_bmc_concurrency.max(1),
-                after: self.limits.request_timeout,
-            }),
-            Ok(Err(_)) => Err(AggError::Internal("BMC client closed".into())),
-            Ok(Ok(_permit)) => {
-                let timeout = self.limits.upload_timeout;
-                let exchange = async {
-                    let auth = self.current_auth().await?;
-                    let reply = self
-                        .request(&method, path_and_query, headers, body, &auth)
-                        .await?;
-                    if reply.status == StatusCode::UNAUTHORIZED {
-                        return Err(AggError::BmcUnauthorized {
-                            bmc: self.id.to_string(),
-                            uri: path_and_query.to_owned(),
-                        });
-                    }
-                    Ok(reply)
-                };
-                tokio::time::timeout(timeout, exchange)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(AggError::BmcTimeout {
-                            bmc: self.id.to_string(),
-                            after: timeout,
+        let result =
+            match tokio::time::timeout(self.limits.request_timeout, self.permits.acquire()).await {
+                Err(_) => Err(AggError::BmcBusy {
+                    bmc: self.id.to_string(),
+                    limit: self.limits.per_bmc_concurrency.max(1),
+                    after: self.limits.request_timeout,
+                }),
+                Ok(Err(_)) => Err(AggError::Internal("BMC client closed".into())),
+                Ok(Ok(_permit)) => {
+                    let timeout = self.limits.upload_timeout;
+                    let exchange = async {
+                        let auth = self.current_auth().await?;
+                        let reply = self
+                            .request(&method, path_and_query, headers, body, &auth)
+                            .await?;
+                        if reply.status == StatusCode::UNAUTHORIZED {
+                            return Err(AggError::BmcUnauthorized {
+                                bmc: self.id.to_string(),
+                                uri: path_and_query.to_owned(),
+                            });
+                        }
+                        Ok(reply)
+                    };
+                    tokio::time::timeout(timeout, exchange)
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(AggError::BmcTimeout {
+                                bmc: self.id.to_string(),
+                                after: timeout,
+                            })
                         })
-                    })
-            }
-        };
+                }
+            };
         let outcome = match &result {
             Ok(reply) => Ok(reply.status),
             Err(e) => Err(crate::metrics::Cause::of(e)),
@@ -568,7 +567,9 @@ impl BmcClient {
 }
 
 fn whole(body: Bytes) -> RequestBody {
-    Full::new(body).map_err(|never| match never {}).boxed_unsync()
+    Full::new(body)
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 fn basic_authorization(username: &str, password: &str) -> Result<HeaderValue, String> {

@@ -154,9 +154,9 @@ impl Aggregator for AggregatorService {
             .message()
             .await?
             .ok_or_else(|| Status::invalid_argument("ForwardStream: no message"))?;
-        let head = first
-            .head
-            .ok_or_else(|| Status::invalid_argument("ForwardStream: the first message has no head"))?;
+        let head = first.head.ok_or_else(|| {
+            Status::invalid_argument("ForwardStream: the first message has no head")
+        })?;
         let exchange = exchange_of(head, user).map_err(AggError::into_status)?;
         let span = tracing::info_span!("forward_stream", request_id = %request_id, method = %exchange.method, path = %exchange.path, user = %exchange.user);
         let first_data = first.data;

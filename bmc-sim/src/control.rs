@@ -142,7 +142,10 @@ pub(crate) fn control_op(
                 Ok(f) => {
                     tracing::info!(bmc = %bmc.id, fault = ?f, "push fault set");
                     bmc.pushes.set_fault(f.clone());
-                    json_resp(StatusCode::OK, &serde_json::to_value(f).unwrap_or(Value::Null))
+                    json_resp(
+                        StatusCode::OK,
+                        &serde_json::to_value(f).unwrap_or(Value::Null),
+                    )
                 }
                 Err(e) => bad_request(format!("invalid push fault: {e}")),
             }

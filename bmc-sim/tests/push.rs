@@ -133,10 +133,7 @@ async fn push_faults_reset_midway_or_refuse() {
         .await
         .expect("put");
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        c.delete(&url).send().await.expect("delete").status(),
-        200
-    );
+    assert_eq!(c.delete(&url).send().await.expect("delete").status(), 200);
     let r = post(&h, FORM, body("{}", &image))
         .send()
         .await

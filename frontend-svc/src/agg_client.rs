@@ -6,7 +6,8 @@ use crate::error::FrontendError;
 use proto::metadata;
 use proto::v1::aggregator_client::AggregatorClient;
 use proto::v1::{
-    AuditBatch, AuditRecord, DescribeReply, DescribeRequest, RedfishRequest, RedfishRequestChunk, RedfishResponse,
+    AuditBatch, AuditRecord, DescribeReply, DescribeRequest, RedfishRequest, RedfishRequestChunk,
+    RedfishResponse,
 };
 use redfish::messages::Message;
 use std::time::Duration;
@@ -71,9 +72,7 @@ impl AggClient {
     /// the body's pieces; `timeout` covers the whole upload.
     pub async fn forward_stream(
         &self,
-        messages: impl tokio_stream::Stream<Item = RedfishRequestChunk>
-        + Send
-        + 'static,
+        messages: impl tokio_stream::Stream<Item = RedfishRequestChunk> + Send + 'static,
         caller: &Caller<'_>,
         timeout: Duration,
     ) -> Result<RedfishResponse, FrontendError> {

@@ -52,7 +52,8 @@ pub fn filter(
                                     peer,
                                     client,
                                 };
-                                crate::router::handle_push(&state, request, image_stream(body)).await
+                                crate::router::handle_push(&state, request, image_stream(body))
+                                    .await
                             }
                             Err(e) => (e.into_response().finish(&id, false), None),
                         };

@@ -50,8 +50,10 @@ fn multipart(parts: &[(&str, &[u8])]) -> Vec<u8> {
             "\r\nContent-Type: application/json"
         };
         body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n")
-                .as_bytes(),
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n"
+            )
+            .as_bytes(),
         );
         body.extend_from_slice(data);
         body.extend_from_slice(b"\r\n");
@@ -285,10 +287,7 @@ async fn bad_input_is_refused_before_any_byte_reaches_a_bmc() {
         (
             "image first",
             form(),
-            multipart(&[
-                ("UpdateFile", &img),
-                ("UpdateParameters", good.as_bytes()),
-            ]),
+            multipart(&[("UpdateFile", &img), ("UpdateParameters", good.as_bytes())]),
             "PropertyMissing",
         ),
         (
@@ -346,7 +345,9 @@ async fn bad_input_is_refused_before_any_byte_reaches_a_bmc() {
 /// Sends a request head announcing a body it never sends; the answer must come anyway.
 async fn head_only(stack: &Stack, auth: &str, length: u64) -> String {
     let addr = stack.base.trim_start_matches("http://").to_owned();
-    let mut socket = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut socket = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     let head = format!(
         "POST {PUSH} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Type: {}\r\nContent-Length: {length}\r\n\r\n",
         form()

@@ -67,11 +67,7 @@ fn unreadable(e: &multer::Error) -> AggError {
 }
 
 /// POST to [`PUSH_URI`].
-pub async fn serve(
-    state: &AppState,
-    ex: &Exchange,
-    body: BodyStream,
-) -> Result<Reply, AggError> {
+pub async fn serve(state: &AppState, ex: &Exchange, body: BodyStream) -> Result<Reply, AggError> {
     if ex.method != Method::POST {
         return Err(AggError::MethodNotAllowed {
             path: ex.path.clone(),
@@ -79,8 +75,11 @@ pub async fn serve(
         });
     }
     let content_type = ex.header("content-type").unwrap_or("");
-    let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| bad(Message::header_invalid(&format!("Content-Type: {content_type}"))))?;
+    let boundary = multer::parse_boundary(content_type).map_err(|_| {
+        bad(Message::header_invalid(&format!(
+            "Content-Type: {content_type}"
+        )))
+    })?;
     let limits = multer::Constraints::new()
         .size_limit(multer::SizeLimit::new().for_field("UpdateParameters", MAX_PARAMETERS));
     let mut multipart = multer::Multipart::with_constraints(body, boundary, limits);
@@ -175,7 +174,10 @@ async fn update_parameters(
     let Ok(Value::Object(parameters)) = serde_json::from_slice::<Value>(&bytes) else {
         return Err(bad(Message::malformed_json()));
     };
-    if let Some(unknown) = parameters.keys().find(|k| !PARAMETERS.contains(&k.as_str())) {
+    if let Some(unknown) = parameters
+        .keys()
+        .find(|k| !PARAMETERS.contains(&k.as_str()))
+    {
         return Err(bad(Message::property_unknown(unknown)));
     }
     match parameters.get("Targets") {
@@ -202,7 +204,10 @@ struct Plan {
 /// Groups the targets by BMC (in the order they name them) and asks each BMC's UpdateService for
 /// its push URI, all at once. A bad target, or a BMC without a push URI, refuses the request.
 async fn plan(state: &AppState, parameters: &Map<String, Value>) -> Result<Vec<Plan>, AggError> {
-    let targets = parameters["Targets"].as_array().cloned().unwrap_or_default();
+    let targets = parameters["Targets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut groups: Vec<(Arc<BmcEntry>, Vec<String>)> = Vec::new();
     for target in targets.iter().filter_map(Value::as_str) {
         let (bmc, own) = update::own_uri(&state.inventory, target)
@@ -247,7 +252,10 @@ async fn push_uri_of(bmc: &BmcEntry) -> Result<String, AggError> {
     if !service.status.is_success() {
         return Err(AggError::BmcBadReply {
             bmc: bmc.id.to_string(),
-            reason: format!("its UpdateService answered HTTP {}", service.status.as_u16()),
+            reason: format!(
+                "its UpdateService answered HTTP {}",
+                service.status.as_u16()
+            ),
         });
     }
     let advertised = serde_json::from_slice::<Value>(&service.body)
@@ -333,11 +341,7 @@ fn start_upload(
 
 /// The body one BMC receives: its own head, the image pieces as they are fed, and an error (so
 /// the request is aborted, not ended) once the feed is cut off.
-fn upload_body(
-    prefix: Bytes,
-    rx: mpsc::Receiver<Bytes>,
-    cancel: CancellationToken,
-) -> RequestBody {
+fn upload_body(prefix: Bytes, rx: mpsc::Receiver<Bytes>, cancel: CancellationToken) -> RequestBody {
     let pieces = stream::unfold((rx, cancel), |(mut rx, cancel)| async move {
         tokio::select! {
             biased;
@@ -494,7 +498,9 @@ impl Progress<'_> {
 mod tests {
     use super::*;
 
-    fn body(parts: &[(&str, &[u8])]) -> (String, BodyStream) {
+    type Part<'a> = (&'a str, &'a [u8]);
+
+    fn body(parts: &[Part]) -> (String, BodyStream) {
         let mut out = Vec::new();
         for (name, data) in parts {
             out.extend_from_slice(
@@ -510,10 +516,13 @@ mod tests {
             .chunks(7)
             .map(|c| Ok(Bytes::copy_from_slice(c)))
             .collect();
-        ("multipart/form-data; boundary=B".into(), stream::iter(pieces).boxed())
+        (
+            "multipart/form-data; boundary=B".into(),
+            stream::iter(pieces).boxed(),
+        )
     }
 
-    async fn parameters_of(parts: &[(&str, &[u8])]) -> Result<Map<String, Value>, String> {
+    async fn parameters_of(parts: &[Part<'_>]) -> Result<Map<String, Value>, String> {
         let (ct, body) = body(parts);
         let boundary = multer::parse_boundary(ct).map_err(|e| e.to_string())?;
         let mut m = multer::Multipart::new(body, boundary);
@@ -526,12 +535,18 @@ mod tests {
     #[tokio::test]
     async fn update_parameters_come_first_and_name_targets() {
         let ok = parameters_of(&[
-            ("UpdateParameters", br#"{"Targets":["/redfish/v1/Systems/s1-1"]}"#),
+            (
+                "UpdateParameters",
+                br#"{"Targets":["/redfish/v1/Systems/s1-1"]}"#,
+            ),
             ("UpdateFile", b"image"),
         ])
         .await;
-        assert_eq!(ok.expect("ok")["Targets"], json!(["/redfish/v1/Systems/s1-1"]));
-        let refused: &[(&[(&str, &[u8])], &str)] = &[
+        assert_eq!(
+            ok.expect("ok")["Targets"],
+            json!(["/redfish/v1/Systems/s1-1"])
+        );
+        let refused: &[(&[Part], &str)] = &[
             (
                 &[("UpdateFile", b"image"), ("UpdateParameters", b"{}")],
                 "PropertyMissing",
@@ -564,7 +579,11 @@ mod tests {
         let mut body = std::pin::pin!(body);
         while let Some(frame) = body.frame().await {
             let failed = frame.is_err();
-            frames.push(frame.map(|f| f.into_data().unwrap_or_default()).map_err(|e| e.to_string()));
+            frames.push(
+                frame
+                    .map(|f| f.into_data().unwrap_or_default())
+                    .map_err(|e| e.to_string()),
+            );
             if failed {
                 break;
             }

@@ -104,9 +104,8 @@ async fn receive(
     let stream = BodyStream::new(body)
         .try_filter_map(|frame| std::future::ready(Ok(frame.into_data().ok())))
         .map_err(io::Error::other);
-    let limits = multer::Constraints::new().size_limit(
-        multer::SizeLimit::new().for_field("UpdateParameters", MAX_PARAMETERS),
-    );
+    let limits = multer::Constraints::new()
+        .size_limit(multer::SizeLimit::new().for_field("UpdateParameters", MAX_PARAMETERS));
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, limits);
     let mut record = PushRecord::default();
     let mut hasher = Sha256::new();
