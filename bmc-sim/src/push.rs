@@ -36,6 +36,9 @@ pub struct PushFault {
     pub status: Option<u16>,
     /// Sleep this long after each piece of the body (a slow BMC; the sender's buffers fill).
     pub delay_ms_per_chunk: u64,
+    /// Read the whole image, then hold the answer until this is cleared (a BMC slow to accept;
+    /// the sender's task stays running meanwhile).
+    pub hold_answer: bool,
 }
 
 #[derive(Debug, Default)]

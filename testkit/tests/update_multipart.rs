@@ -135,6 +135,11 @@ async fn an_image_reaches_every_targeted_bmc_whole_with_its_own_targets() {
         ("UpdateParameters", parameters.as_bytes()),
         ("UpdateFile", &img),
     ]);
+    // s4 takes the whole image but holds its answer: the Task runs until it answers.
+    stack.sims[3].set_push_fault(PushFault {
+        hold_answer: true,
+        ..PushFault::default()
+    });
     let r = push(&stack, &form(), body).await;
     assert_eq!(r.status, 202, "{}", r.body);
     let monitor = r.header("location").expect("Location").to_owned();
@@ -142,6 +147,16 @@ async fn an_image_reaches_every_targeted_bmc_whole_with_its_own_targets() {
         monitor.starts_with("/redfish/v1/TaskService/TaskMonitors/Task"),
         "one local Task: {monitor}"
     );
+    let running = send(stack.admin(Method::GET, &monitor)).await;
+    assert_eq!(running.status, 202, "{}", running.body);
+    assert_eq!(running.body["TaskState"], "Running", "{}", running.body);
+    assert_eq!(
+        message_about(&running.body, "s4", "TaskProgressChanged")[0]["Oem"]["RedDrum"]["Upload"],
+        "Sent",
+        "{}",
+        running.body
+    );
+    stack.sims[3].set_push_fault(PushFault::default());
     let done = follow(&stack, &monitor).await;
     assert_eq!(done.status, 200, "{}", done.body);
     let task = &done.body;

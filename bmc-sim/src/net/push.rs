@@ -43,6 +43,18 @@ pub(crate) async fn serve(
             super::service::hang(&bmc, &path, applied.generation).await;
             return Err(io::Error::other("simulated hang ended"));
         }
+        Fault::Delay {
+            fixed_ms,
+            jitter_ms,
+        } => {
+            let extra = if *jitter_ms > 0 {
+                rand::Rng::random_range(&mut rand::rng(), 0..=*jitter_ms)
+            } else {
+                0
+            };
+            let wait = fixed_ms.saturating_add(extra);
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
         _ => {}
     }
     let mut errors = Vec::new();
@@ -54,6 +66,10 @@ pub(crate) async fn serve(
             Ok(record) => {
                 parameters = Bytes::from(record.parameters.to_string());
                 bmc.pushes.record(record);
+                // Polled: a test clears it once it has seen the sender wait.
+                while bmc.pushes.fault().hold_answer && !bmc.cancel.is_cancelled() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
                 if let Some(code) = bmc.pushes.fault().status {
                     errors.push(ApiError::Injected { code });
                 }
