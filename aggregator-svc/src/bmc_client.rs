@@ -10,6 +10,7 @@ use crate::error::AggError;
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
@@ -29,6 +30,8 @@ pub struct ClientLimits {
     pub request_timeout: Duration,
     pub per_bmc_concurrency: usize,
     pub max_reply_bytes: usize,
+    /// A streamed upload's whole exchange (a firmware image to a BMC's MultipartHttpPushUri).
+    pub upload_timeout: Duration,
     pub tls: Arc<crate::tls::TlsConfigs>,
     /// Where every client's requests are counted (each takes its own handles).
     pub metrics: crate::metrics::BmcRequestMetrics,
@@ -41,6 +44,9 @@ pub struct BmcReply {
     pub headers: HeaderMap,
     pub body: Bytes,
 }
+
+/// Every request body: whole bytes for Redfish requests, a stream for uploads.
+pub type RequestBody = UnsyncBoxBody<Bytes, std::io::Error>;
 
 #[derive(Debug, Clone)]
 enum Auth {
@@ -61,7 +67,7 @@ pub struct BmcClient {
     password: String,
     /// `Basic <base64(user:password)>`, built once rather than per request.
     basic_authorization: HeaderValue,
-    http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    http: Client<HttpsConnector<HttpConnector>, RequestBody>,
     auth: RwLock<Auth>,
     /// Held by the one login in flight; the others wait for its outcome.
     login_lock: Mutex<()>,
@@ -146,6 +152,68 @@ impl BmcClient {
             .await;
         if let Err(e) = &result
             && let Some(trip) = self.trip_for(e)
+        {
+            self.trip(trip);
+        }
+        result
+    }
+
+    /// Streams `body` to the BMC (a firmware image) in one of its turns, within the upload
+    /// timeout for the whole exchange rather than the request timeout. One attempt only: a
+    /// streamed body cannot be replayed, so the caller makes a plain request first (which logs in
+    /// again if the session expired). An unreachable BMC opens the breaker; a slow or failed
+    /// upload says nothing about the BMC's other requests and opens none.
+    pub async fn send_streaming(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: RequestBody,
+    ) -> Result<BmcReply, AggError> {
+        if let Some(refused) = self.breaker_refusal() {
+            return Err(refused);
+        }
+        let started = Instant::now();
+        let result =
+            match tokio::time::timeout(self.limits.request_timeout, self.permits.acquire()).await {
+                Err(_) => Err(AggError::BmcBusy {
+                    bmc: self.id.to_string(),
+                    limit: self.limits.per_bmc_concurrency.max(1),
+                    after: self.limits.request_timeout,
+                }),
+                Ok(Err(_)) => Err(AggError::Internal("BMC client closed".into())),
+                Ok(Ok(_permit)) => {
+                    let timeout = self.limits.upload_timeout;
+                    let exchange = async {
+                        let auth = self.current_auth().await?;
+                        let reply = self
+                            .request(&method, path_and_query, headers, body, &auth)
+                            .await?;
+                        if reply.status == StatusCode::UNAUTHORIZED {
+                            return Err(AggError::BmcUnauthorized {
+                                bmc: self.id.to_string(),
+                                uri: path_and_query.to_owned(),
+                            });
+                        }
+                        Ok(reply)
+                    };
+                    tokio::time::timeout(timeout, exchange)
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(AggError::BmcTimeout {
+                                bmc: self.id.to_string(),
+                                after: timeout,
+                            })
+                        })
+                }
+            };
+        let outcome = match &result {
+            Ok(reply) => Ok(reply.status),
+            Err(e) => Err(crate::metrics::Cause::of(e)),
+        };
+        self.metrics.sent(outcome, started.elapsed());
+        if let Err(e) = &result
+            && let Some(trip @ (Trip::Unreachable(_) | Trip::CertificateChanged)) = self.trip_for(e)
         {
             self.trip(trip);
         }
@@ -299,7 +367,7 @@ impl BmcClient {
     ) -> Result<BmcReply, AggError> {
         let auth = self.current_auth().await?;
         let reply = self
-            .request(&method, path_and_query, headers, body.clone(), &auth)
+            .request(&method, path_and_query, headers, whole(body.clone()), &auth)
             .await?;
         if reply.status != StatusCode::UNAUTHORIZED {
             return Ok(reply);
@@ -308,7 +376,7 @@ impl BmcClient {
         // retry with a fresh login is safe for every method.
         let auth = self.relogin(&auth).await?;
         let reply = self
-            .request(&method, path_and_query, headers, body, &auth)
+            .request(&method, path_and_query, headers, whole(body), &auth)
             .await?;
         if reply.status == StatusCode::UNAUTHORIZED {
             return Err(AggError::BmcUnauthorized {
@@ -381,7 +449,7 @@ impl BmcClient {
             HeaderValue::from_static("application/json"),
         )];
         let reply = self
-            .request(&Method::POST, SESSIONS_PATH, &ct, body, &Auth::None)
+            .request(&Method::POST, SESSIONS_PATH, &ct, whole(body), &Auth::None)
             .await?;
         match reply.status {
             s if s.is_success() => match reply.headers.get("x-auth-token") {
@@ -424,7 +492,7 @@ impl BmcClient {
             let auth = self.read_auth();
             let _ = tokio::time::timeout(
                 self.limits.connect_timeout,
-                self.request(&Method::DELETE, &path, &[], Bytes::new(), &auth),
+                self.request(&Method::DELETE, &path, &[], whole(Bytes::new()), &auth),
             )
             .await;
             self.write_auth(Auth::None);
@@ -436,7 +504,7 @@ impl BmcClient {
         method: &Method,
         path_and_query: &str,
         headers: &[(HeaderName, HeaderValue)],
-        body: Bytes,
+        body: RequestBody,
         auth: &Auth,
     ) -> Result<BmcReply, AggError> {
         let uri = format!("{}{}", self.origin, path_and_query);
@@ -456,7 +524,7 @@ impl BmcClient {
             Auth::None => {}
         }
         let request = builder
-            .body(Full::new(body))
+            .body(body)
             .map_err(|e| AggError::Internal(format!("building request: {e}")))?;
         let response = self.http.request(request).await.map_err(|e| {
             if crate::metrics::is_connection_refused(&e) {
@@ -496,6 +564,12 @@ impl BmcClient {
             }
         }
     }
+}
+
+fn whole(body: Bytes) -> RequestBody {
+    Full::new(body)
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 fn basic_authorization(username: &str, password: &str) -> Result<HeaderValue, String> {
@@ -609,6 +683,7 @@ mod tests {
             request_timeout: Duration::from_secs(5),
             per_bmc_concurrency: 4,
             max_reply_bytes: 1 << 20,
+            upload_timeout: Duration::from_secs(30),
             tls: Default::default(),
             metrics: Default::default(),
         };

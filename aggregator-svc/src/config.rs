@@ -49,6 +49,10 @@ pub struct AggregatorConfig {
     /// Largest BMC reply accepted, bytes.
     #[serde(default = "default_max_reply_bytes")]
     pub max_reply_bytes: usize,
+    /// One firmware image streamed to one BMC (a multipart push), milliseconds: the whole
+    /// upload and the BMC's answer. Past it that BMC's upload fails (the others go on).
+    #[serde(default = "default_upload_timeout")]
+    pub upload_timeout_ms: u64,
     #[serde(default)]
     pub bmcs: Vec<BmcConfig>,
     /// The key that encrypts the passwords of AggregationSources added through the API (32
@@ -137,6 +141,9 @@ fn default_per_bmc_concurrency() -> usize {
 }
 fn default_max_reply_bytes() -> usize {
     50 * 1024 * 1024
+}
+fn default_upload_timeout() -> u64 {
+    3_600_000
 }
 fn default_true() -> bool {
     true
@@ -245,6 +252,7 @@ impl AggregatorConfig {
             ),
             ("per_bmc_concurrency", self.per_bmc_concurrency as u64),
             ("max_reply_bytes", self.max_reply_bytes as u64),
+            ("upload_timeout_ms", self.upload_timeout_ms),
         ];
         for (key, value) in positive {
             if value == 0 {
@@ -381,6 +389,7 @@ mod tests {
             request_timeout_ms: 30000,
             per_bmc_concurrency: 4,
             max_reply_bytes: 1 << 20,
+            upload_timeout_ms: 3_600_000,
             bmcs: vec![bmc("s1", "https://10.0.0.11")],
             inside_switch: true,
             rack: RackConfig::default(),

@@ -10,7 +10,7 @@ use proto::metadata;
 use proto::v1::aggregator_server::Aggregator;
 use proto::v1::{
     AuditAck, AuditBatch, AuditRecord, DescribeReply, DescribeRequest, EventFrame,
-    EventStreamRequest, Header, Link, RedfishRequest, RedfishResponse,
+    EventStreamRequest, Header, Link, RedfishRequest, RedfishRequestChunk, RedfishResponse,
 };
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -36,7 +36,10 @@ fn meta(request: &tonic::metadata::MetadataMap, key: &str) -> String {
 
 fn to_exchange(request: Request<RedfishRequest>) -> Result<Exchange, AggError> {
     let user = meta(request.metadata(), metadata::USER);
-    let r = request.into_inner();
+    exchange_of(request.into_inner(), user)
+}
+
+fn exchange_of(r: RedfishRequest, user: String) -> Result<Exchange, AggError> {
     let method = Method::from_bytes(r.method.as_bytes())
         .map_err(|_| AggError::Internal(format!("bad method {:?}", r.method)))?;
     let headers = r
@@ -161,6 +164,44 @@ impl Aggregator for AggregatorService {
             .await
             .map_err(|e| AggError::Internal(format!("request task: {e}")))
             .and_then(|r| r);
+        result
+            .map(|r| Response::new(to_response(r)))
+            .map_err(AggError::into_status)
+    }
+
+    async fn forward_stream(
+        &self,
+        request: Request<tonic::Streaming<RedfishRequestChunk>>,
+    ) -> Result<Response<RedfishResponse>, Status> {
+        use futures_util::StreamExt;
+        let request_id = meta(request.metadata(), metadata::REQUEST_ID);
+        let user = meta(request.metadata(), metadata::USER);
+        let mut stream = request.into_inner();
+        let first = stream
+            .message()
+            .await?
+            .ok_or_else(|| Status::invalid_argument("ForwardStream: no message"))?;
+        let head = first.head.ok_or_else(|| {
+            Status::invalid_argument("ForwardStream: the first message has no head")
+        })?;
+        let exchange = exchange_of(head, user).map_err(AggError::into_status)?;
+        let span = tracing::info_span!("forward_stream", request_id = %request_id, method = %exchange.method, path = %exchange.path, user = %exchange.user);
+        let first_data = first.data;
+        let body = futures_util::stream::once(async move { Ok(first_data) })
+            .chain(stream.map(|m| m.map(|c| c.data).map_err(std::io::Error::other)))
+            .boxed();
+        // Only the push URI streams; its body ends when the client's does, so the work is not
+        // detached: a client that hangs up aborts every BMC's upload.
+        let path = exchange.path.trim_end_matches('/');
+        let result = if path == crate::local::push::PUSH_URI {
+            crate::local::push::serve(&self.state, &exchange, body)
+                .instrument(span)
+                .await
+        } else {
+            Err(AggError::NotFound {
+                path: exchange.path.clone(),
+            })
+        };
         result
             .map(|r| Response::new(to_response(r)))
             .map_err(AggError::into_status)

@@ -144,6 +144,7 @@ pub async fn run_with_ops(
         request_timeout: Duration::from_millis(config.request_timeout_ms),
         per_bmc_concurrency: config.per_bmc_concurrency,
         max_reply_bytes: config.max_reply_bytes,
+        upload_timeout: Duration::from_millis(config.upload_timeout_ms),
         tls: Arc::new(tls::TlsConfigs::with_pins(pins)),
         metrics: metrics.bmc.clone(),
     };

@@ -98,6 +98,8 @@ pub(crate) struct Bmc {
     /// the fault governing its path changed).
     pub(crate) fault_changes: watch::Sender<u64>,
     pub(crate) recorder: Recorder,
+    /// Multipart pushes received and the push URI's fault.
+    pub(crate) pushes: crate::push::Pushes,
     /// The certificate served, for an HTTPS BMC.
     pub(crate) tls: Option<CertSlot>,
     /// Bumped when the web server "restarts" (a new certificate): open connections end.
@@ -139,6 +141,7 @@ impl Bmc {
             down,
             fault_changes,
             recorder: Recorder::with_limit(record_limit),
+            pushes: Default::default(),
             tls,
             web_restarts: watch::channel(0).0,
             cancel: CancellationToken::new(),

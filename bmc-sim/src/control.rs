@@ -1,6 +1,7 @@
 //! Run-time control of a BMC under `/sim/` on its own port (no auth, not Redfish):
 //! `GET|PUT|DELETE /sim/fault`, `GET|PUT|DELETE /sim/path-fault`, `PUT /sim/password`,
-//! `DELETE /sim/sessions`, `POST /sim/certificate`, `GET /sim/info`.
+//! `DELETE /sim/sessions`, `POST /sim/certificate`, `GET /sim/info`, `GET|DELETE /sim/pushes`,
+//! `GET|PUT|DELETE /sim/push-fault`.
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
@@ -124,6 +125,35 @@ pub(crate) fn control_op(
             Ok(sha256) => json_resp(StatusCode::OK, &json!({ "sha256": sha256 })),
             Err(_) => no_certificate(),
         },
+        (&Method::GET, "/pushes") => json_resp(
+            StatusCode::OK,
+            &serde_json::to_value(bmc.pushes.snapshot()).unwrap_or(Value::Null),
+        ),
+        (&Method::DELETE, "/pushes") => {
+            bmc.pushes.clear();
+            json_resp(StatusCode::OK, &json!([]))
+        }
+        (&Method::GET, "/push-fault") => json_resp(
+            StatusCode::OK,
+            &serde_json::to_value(bmc.pushes.fault()).unwrap_or(Value::Null),
+        ),
+        (&Method::PUT, "/push-fault") | (&Method::POST, "/push-fault") => {
+            match serde_json::from_slice::<crate::PushFault>(body) {
+                Ok(f) => {
+                    tracing::info!(bmc = %bmc.id, fault = ?f, "push fault set");
+                    bmc.pushes.set_fault(f.clone());
+                    json_resp(
+                        StatusCode::OK,
+                        &serde_json::to_value(f).unwrap_or(Value::Null),
+                    )
+                }
+                Err(e) => bad_request(format!("invalid push fault: {e}")),
+            }
+        }
+        (&Method::DELETE, "/push-fault") => {
+            bmc.pushes.set_fault(crate::PushFault::default());
+            json_resp(StatusCode::OK, &json!({}))
+        }
         (&Method::GET, "/info") => json_resp(
             StatusCode::OK,
             &json!({

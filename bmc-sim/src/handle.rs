@@ -175,6 +175,16 @@ impl SimHandle {
         self.bmc.recorder.snapshot()
     }
 
+    /// Multipart pushes received at the MultipartHttpPushUri (oldest first, at most 64).
+    pub fn pushes(&self) -> Vec<crate::PushRecord> {
+        self.bmc.pushes.snapshot()
+    }
+
+    /// How the MultipartHttpPushUri misbehaves from the next push on.
+    pub fn set_push_fault(&self, fault: crate::PushFault) {
+        self.bmc.pushes.set_fault(fault);
+    }
+
     /// Rotates the administrator password; old sessions and old Basic credentials then get 401.
     pub fn set_password(&self, new: &str) {
         self.bmc.set_password(new);

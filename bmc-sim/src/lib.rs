@@ -14,6 +14,7 @@
 //! - `redfish`: routing, GET/PATCH/POST/DELETE, actions, errors (Base registry).
 //! - `auth`: Basic and session authentication.
 //! - `net`: listener (with `Down` and the start delay), TLS, connections, fault-shaped bodies.
+//! - `push`: what the MultipartHttpPushUri received, and its faults.
 //! - `control`: `/sim/` control paths; `config`, `fleet`: the binary's config and runner.
 
 #![forbid(unsafe_code)]
@@ -30,6 +31,7 @@ mod handle;
 mod net;
 mod options;
 mod profile;
+mod push;
 mod quirks;
 mod record;
 mod redfish;
@@ -44,5 +46,6 @@ pub use fleet::{Fleet, run};
 pub use handle::{SimBmc, SimHandle};
 pub use options::BmcOptions;
 pub use profile::{Profile, UnknownProfile};
+pub use push::{PushFault, PushRecord};
 pub use quirks::{QuirkArg, Quirks};
 pub use record::{FLEET_RECORD_LIMIT, RECORD_LIMIT, RecordedRequest};

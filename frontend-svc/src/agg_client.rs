@@ -7,7 +7,7 @@ use proto::metadata;
 use proto::v1::aggregator_client::AggregatorClient;
 use proto::v1::{
     AuditBatch, AuditRecord, DescribeReply, DescribeRequest, EventFrame, EventStreamRequest,
-    RedfishRequest, RedfishResponse,
+    RedfishRequest, RedfishRequestChunk, RedfishResponse,
 };
 use redfish::messages::Message;
 use std::time::Duration;
@@ -25,6 +25,22 @@ pub struct Caller<'a> {
     pub request_id: &'a str,
     pub user: &'a str,
     pub role: &'a str,
+}
+
+impl Caller<'_> {
+    /// Who asks, for the aggregator's logs and audit: every RPC carries it as metadata.
+    fn stamp<T>(&self, req: &mut tonic::Request<T>) {
+        let md = req.metadata_mut();
+        for (key, value) in [
+            (metadata::REQUEST_ID, self.request_id),
+            (metadata::USER, self.user),
+            (metadata::ROLE, self.role),
+        ] {
+            if let Ok(v) = value.parse() {
+                md.insert(key, v);
+            }
+        }
+    }
 }
 
 impl AggClient {
@@ -50,16 +66,7 @@ impl AggClient {
     ) -> Result<RedfishResponse, FrontendError> {
         let mut req = tonic::Request::new(request);
         req.set_timeout(self.timeout);
-        let md = req.metadata_mut();
-        for (key, value) in [
-            (metadata::REQUEST_ID, caller.request_id),
-            (metadata::USER, caller.user),
-            (metadata::ROLE, caller.role),
-        ] {
-            if let Ok(v) = value.parse() {
-                md.insert(key, v);
-            }
-        }
+        caller.stamp(&mut req);
         let mut client = self.inner.clone();
         client
             .forward(req)
@@ -80,21 +87,31 @@ impl AggClient {
             filter,
             last_event_id,
         });
-        let md = req.metadata_mut();
-        for (key, value) in [
-            (metadata::REQUEST_ID, caller.request_id),
-            (metadata::USER, caller.user),
-            (metadata::ROLE, caller.role),
-        ] {
-            if let Ok(v) = value.parse() {
-                md.insert(key, v);
-            }
-        }
+        caller.stamp(&mut req);
         let mut client = self.inner.clone();
         match tokio::time::timeout(self.timeout, client.stream_events(req)).await {
             Ok(r) => r.map(tonic::Response::into_inner).map_err(status_to_error),
             Err(_) => Err(FrontendError::AggregatorDeadline),
         }
+    }
+
+    /// A request whose body streams ([`crate::handlers::push`]): `messages` is the head, then
+    /// the body's pieces; `timeout` covers the whole upload.
+    pub async fn forward_stream(
+        &self,
+        messages: impl tokio_stream::Stream<Item = RedfishRequestChunk> + Send + 'static,
+        caller: &Caller<'_>,
+        timeout: Duration,
+    ) -> Result<RedfishResponse, FrontendError> {
+        let mut req = tonic::Request::new(messages);
+        req.set_timeout(timeout);
+        caller.stamp(&mut req);
+        let mut client = self.inner.clone();
+        client
+            .forward_stream(req)
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(status_to_error)
     }
 
     pub async fn describe(&self) -> Result<DescribeReply, FrontendError> {

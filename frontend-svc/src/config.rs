@@ -29,6 +29,14 @@ pub struct FrontendConfig {
     /// Largest request body accepted, bytes (firmware images go to BMCs through here).
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// Largest firmware image POSTed to the UpdateService's MultipartHttpPushUri, bytes: that
+    /// one body streams through to the BMCs instead of being read whole (413 past it).
+    #[serde(default = "default_max_image")]
+    pub max_image_bytes: u64,
+    /// Deadline for one multipart push through the aggregator, milliseconds (the client's whole
+    /// upload and the BMCs' acceptance).
+    #[serde(default = "default_upload_timeout")]
+    pub upload_timeout_ms: u64,
     /// Addresses of reverse proxies (Apache) whose X-Forwarded-* headers are believed.
     #[serde(default)]
     pub trusted_proxies: Vec<IpAddr>,
@@ -96,6 +104,12 @@ fn default_request_timeout() -> u64 {
 }
 fn default_max_body() -> usize {
     64 * 1024 * 1024
+}
+fn default_max_image() -> u64 {
+    4 * 1024 * 1024 * 1024
+}
+fn default_upload_timeout() -> u64 {
+    3_600_000
 }
 fn default_max_header_bytes() -> usize {
     16 * 1024
@@ -191,6 +205,8 @@ impl FrontendConfig {
                 self.header_read_timeout_ms,
             ),
             ("frontend.write_timeout_ms", self.write_timeout_ms),
+            ("frontend.max_image_bytes", self.max_image_bytes),
+            ("frontend.upload_timeout_ms", self.upload_timeout_ms),
         ];
         for (key, value) in positive {
             if value == 0 {
@@ -214,6 +230,8 @@ mod tests {
             bootstrap_admin: BootstrapAdmin::default(),
             request_timeout_ms: 1000,
             max_body_bytes: 1024,
+            max_image_bytes: default_max_image(),
+            upload_timeout_ms: default_upload_timeout(),
             trusted_proxies: vec![],
             max_header_bytes: default_max_header_bytes(),
             max_headers: default_max_headers(),

@@ -12,6 +12,9 @@ pub struct Limits {
     pub max_header_bytes: usize,
     pub max_headers: usize,
     pub max_json_depth: usize,
+    /// The multipart push's body ([`crate::handlers::push`]).
+    pub max_image_bytes: u64,
+    pub upload_timeout: std::time::Duration,
 }
 
 impl Limits {
@@ -20,6 +23,8 @@ impl Limits {
             max_header_bytes: config.max_header_bytes,
             max_headers: config.max_headers,
             max_json_depth: config.max_json_depth,
+            max_image_bytes: config.max_image_bytes,
+            upload_timeout: std::time::Duration::from_millis(config.upload_timeout_ms),
         }
     }
 }
@@ -123,6 +128,8 @@ mod tests {
             max_header_bytes: 100,
             max_headers: 3,
             max_json_depth: 64,
+            max_image_bytes: 1 << 20,
+            upload_timeout: std::time::Duration::from_secs(1),
         };
         let mut h = HeaderMap::new();
         for name in ["a", "b", "c"] {

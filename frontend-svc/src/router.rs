@@ -26,7 +26,7 @@ use crate::auth::Principal;
 use crate::authz::Props;
 use crate::body;
 use crate::error::FrontendError;
-use crate::handlers::{odata, proxy, service_root, sessions};
+use crate::handlers::{odata, proxy, push, service_root, sessions};
 use crate::local::Route;
 use crate::query;
 use crate::request::Request;
@@ -90,23 +90,7 @@ async fn route(
     request: Request,
     actor: &mut Option<String>,
 ) -> Result<Response, FrontendError> {
-    if state.shutting_down.load(Ordering::Relaxed) {
-        return Err(FrontendError::ShuttingDown);
-    }
-    // Before anything reads the path: a dot segment or an encoded separator would be authorised
-    // as one resource and served by a BMC as another.
-    if let Err(why) = redfish::safe_path::check(&request.path) {
-        tracing::warn!(refused = ?why, "request path refused");
-        return Err(FrontendError::bad_request(
-            redfish::messages::Message::invalid_uri(&request.path),
-        ));
-    }
-    if request
-        .header("odata-version")
-        .is_some_and(|v| v.trim() != redfish::odata::ODATA_VERSION_VALUE)
-    {
-        return Err(FrontendError::UnsupportedODataVersion);
-    }
+    precheck(state, &request)?;
     match request.route_path() {
         "/redfish" => {
             read_only(&request.method)?;
@@ -149,6 +133,64 @@ async fn route(
     }
 }
 
+/// What every request passes before its path means anything.
+fn precheck(state: &AppState, request: &Request) -> Result<(), FrontendError> {
+    if state.shutting_down.load(Ordering::Relaxed) {
+        return Err(FrontendError::ShuttingDown);
+    }
+    // Before anything reads the path: a dot segment or an encoded separator would be authorised
+    // as one resource and served by a BMC as another.
+    if let Err(why) = redfish::safe_path::check(&request.path) {
+        tracing::warn!(refused = ?why, "request path refused");
+        return Err(FrontendError::bad_request(
+            redfish::messages::Message::invalid_uri(&request.path),
+        ));
+    }
+    if request
+        .header("odata-version")
+        .is_some_and(|v| v.trim() != redfish::odata::ODATA_VERSION_VALUE)
+    {
+        return Err(FrontendError::UnsupportedODataVersion);
+    }
+    Ok(())
+}
+
+/// The multipart push ([`push`]), the one request whose body streams: steps 1 to 5 run before
+/// any byte of the body is read (a caller without the privilege costs nothing), then the body
+/// goes to the aggregator as it arrives.
+pub async fn handle_push(
+    state: &AppState,
+    request: Request,
+    body: push::Body,
+) -> (Response, Option<String>) {
+    let span = tracing::info_span!("request", request_id = %request.id, method = %request.method, path = %request.path);
+    let id = request.id.clone();
+    async move {
+        let mut actor = None;
+        let response = match admit_push(state, &request, &mut actor).await {
+            Ok(principal) => push::push(state, request, &principal, body).await,
+            Err(e) => Err(e),
+        }
+        .unwrap_or_else(FrontendError::into_response);
+        tracing::debug!(status = response.status.as_u16(), "done");
+        (response.finish(&id, false), actor)
+    }
+    .instrument(span)
+    .await
+}
+
+async fn admit_push(
+    state: &AppState,
+    request: &Request,
+    actor: &mut Option<String>,
+) -> Result<Principal, FrontendError> {
+    precheck(state, request)?;
+    let principal = state.auth.authenticate(&request.headers).await?;
+    *actor = Some(principal.username.clone());
+    permit(state, request, &principal)?;
+    Ok(principal)
+}
+
 async fn authorized(
     state: &AppState,
     request: Request,
@@ -185,8 +227,20 @@ pub(crate) async fn serve_as(
     request: Request,
     principal: &Principal,
 ) -> Result<Response, FrontendError> {
+    match permit(state, &request, principal)? {
+        Some(route) => route.serve(state, &request, principal).await,
+        None => proxy::proxy(state, request, principal).await,
+    }
+}
+
+/// Steps 3 to 5: the local route, if the frontend owns the resource.
+fn permit(
+    state: &AppState,
+    request: &Request,
+    principal: &Principal,
+) -> Result<Option<Route>, FrontendError> {
     let local = Route::of(request.route_path());
-    let props = props_of(&request);
+    let props = props_of(request);
     let own = local.as_ref().is_some_and(|r| r.is_own(state, principal));
     if principal.password_change_required {
         password_change_gate(principal, local.as_ref(), &request.method, &props, own)?;
@@ -215,10 +269,7 @@ pub(crate) async fn serve_as(
         );
         return Err(FrontendError::Forbidden);
     }
-    match local {
-        Some(route) => route.serve(state, &request, principal).await,
-        None => proxy::proxy(state, request, principal).await,
-    }
+    Ok(local)
 }
 
 /// For property overrides: the properties a PATCH or PUT body writes.

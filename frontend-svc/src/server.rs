@@ -39,6 +39,28 @@ pub fn filter(
                     let answered = method.clone();
                     let audit =
                         crate::audit::Pending::start(&method, path.as_str(), &id, client.addr);
+                    if crate::handlers::push::is_push(&method, path.as_str()) {
+                        let response = match crate::limits::check_headers(&headers, &state.limits) {
+                            Ok(()) => {
+                                let request = Request {
+                                    id: id.clone(),
+                                    method,
+                                    path: path.as_str().to_owned(),
+                                    query,
+                                    headers,
+                                    body: Bytes::new(),
+                                    peer,
+                                    client,
+                                };
+                                crate::router::handle_push(&state, request, image_stream(body))
+                                    .await
+                            }
+                            Err(e) => (e.into_response().finish(&id, false), None),
+                        };
+                        let (response, actor) = response;
+                        answered_request(&state, &answered, started, audit, &response, actor);
+                        return into_warp(response);
+                    }
                     let body = match crate::limits::check_headers(&headers, &state.limits) {
                         Ok(()) => read_body(body, &headers, state.max_body_bytes)
                             .await
@@ -161,6 +183,20 @@ where
         }
     }
     Ok(collected.freeze())
+}
+
+/// The multipart push's body as it arrives ([`crate::handlers::push`]), never read whole.
+fn image_stream<S, B>(body: S) -> crate::handlers::push::Body
+where
+    S: Stream<Item = Result<B, warp::Error>> + Send + 'static,
+    B: Buf + Send + 'static,
+{
+    body.map(|piece| {
+        piece
+            .map(|mut b| b.copy_to_bytes(b.remaining()))
+            .map_err(|e| FrontendError::bad_request_body(&e.to_string()))
+    })
+    .boxed()
 }
 
 fn into_warp(response: Response) -> warp::reply::Response {

@@ -192,6 +192,13 @@ impl EventMessage {
     pub fn task_started(id: &str) -> Self {
         Self::of(Registry::TaskEvent, "TaskStarted", &[id])
     }
+    pub fn task_progress_changed(id: &str, percent: u64) -> Self {
+        Self::of(
+            Registry::TaskEvent,
+            "TaskProgressChanged",
+            &[id, &percent.to_string()],
+        )
+    }
     pub fn task_completed_ok(id: &str) -> Self {
         Self::of(Registry::TaskEvent, "TaskCompletedOK", &[id])
     }

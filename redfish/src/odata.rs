@@ -50,3 +50,7 @@ pub fn collection(
         "Members@odata.count": members.len(),
     })
 }
+
+/// The aggregate UpdateService's `MultipartHttpPushUri`: the one request whose body (a firmware
+/// image) streams through frontend and aggregator instead of being read whole.
+pub const MULTIPART_PUSH_URI: &str = "/redfish/v1/UpdateService/upload";

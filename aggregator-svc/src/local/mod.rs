@@ -19,6 +19,7 @@ mod parts;
 pub mod patch;
 pub mod pdu;
 pub mod power;
+pub mod push;
 pub mod reply;
 mod services;
 mod source_certificate;

@@ -21,12 +21,14 @@ pub fn singleton(_inventory: &Inventory, path: &str) -> Option<Value> {
             "@odata.type": "#UpdateService.v1_11_0.UpdateService",
             "Id": "UpdateService",
             "Name": "Update Service",
-            "Description": "The rack's firmware and software inventory, merged from every server. SimpleUpdate passes an update on to the servers its Targets name.",
+            "Description": "The rack's firmware and software inventory, merged from every server. SimpleUpdate and the MultipartHttpPushUri pass an update on to the servers its Targets name.",
             "ServiceEnabled": true,
             "Status": {"State": "Enabled", "Health": "OK"},
             "FirmwareInventory": {"@odata.id": "/redfish/v1/UpdateService/FirmwareInventory"},
             "SoftwareInventory": {"@odata.id": "/redfish/v1/UpdateService/SoftwareInventory"},
             "Actions": super::update::actions(),
+            // Streamed to the BMCs the UpdateParameters' Targets name ([`super::push`]).
+            "MultipartHttpPushUri": super::push::PUSH_URI,
         })),
         "/redfish/v1/TaskService" => Some(json!({
             "@odata.id": "/redfish/v1/TaskService",

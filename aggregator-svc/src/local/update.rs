@@ -19,7 +19,7 @@ use crate::forward;
 use crate::inventory::{BmcEntry, Inventory};
 use crate::rack::reset::{self, Element, Job, Pace};
 use bytes::Bytes;
-use futures_util::FutureExt;
+use futures_util::{FutureExt, StreamExt};
 use http::{HeaderName, HeaderValue, Method};
 use redfish::events::EventMessage;
 use redfish::messages::Message;
@@ -82,6 +82,12 @@ pub async fn serve(ctx: &Ctx<'_>, rest: &[&str]) -> Result<Reply, AggError> {
         [ACTION_INFO] => {
             reply::only(ctx.ex, &[Method::GET, Method::HEAD], READ_ALLOW)?;
             reply::json(ctx.ex, &action_info(), READ_ALLOW)
+        }
+        // Reached through Forward (a frontend that does not stream): the body is whole already.
+        ["upload"] => {
+            let body = ctx.ex.body.clone();
+            let once = futures_util::stream::once(async move { Ok(body) }).boxed();
+            super::push::serve(ctx.state, ctx.ex, once).await
         }
         ["Actions", ACTION] => {
             reply::only(ctx.ex, &[Method::POST], POST_ALLOW)?;
@@ -160,7 +166,7 @@ fn shares(inventory: &Inventory, body: &[u8]) -> Result<Vec<Share>, AggError> {
 
 /// The BMC a target belongs to and the target as that BMC's own URI; `None` for anything that is
 /// not an aggregated resource of a BMC in the inventory (the rack's own resources, an unknown BMC).
-fn own_uri(inventory: &Inventory, target: &str) -> Option<(Arc<BmcEntry>, String)> {
+pub(super) fn own_uri(inventory: &Inventory, target: &str) -> Option<(Arc<BmcEntry>, String)> {
     let classified = classify(target);
     let (id, _) = bmc_path(&classified)?;
     let bmc = inventory.bmc(id)?;
@@ -211,30 +217,44 @@ async fn send(bmc: &BmcEntry, body: Bytes) -> Result<BmcReply, AggError> {
 /// BMC accepted, the BMC's own task (localized) in `Oem.RedDrum.Task`/`TaskMonitor`.
 fn on_bmc(share: Share) -> Element {
     async move {
-        let bmc = &share.bmc;
-        let origin = format!("{}/UpdateService", bmc.ctx().passthrough_root());
-        let (ok, message, task) = match send(bmc, share.body).await {
-            Ok(r) if r.status.is_success() => match forward::localized(bmc, r, &origin) {
-                Ok(answer) => {
-                    let task = BmcTask::of(&answer);
-                    (true, task.message(), Some(task))
-                }
-                Err(e) => (false, e.presentation().message.extended_info(), None),
-            },
-            Ok(r) => (
-                false,
-                reset::bmc_error(bmc, r.status.as_u16(), &r.body, &origin),
-                None,
-            ),
-            Err(e) => (false, e.presentation().message.extended_info(), None),
-        };
-        let mut message = reset::about(message, Some(bmc.id.as_str()), &origin);
-        if let Some(task) = task {
-            task.annotate(&mut message);
-        }
-        (ok, message)
+        let answer = send(&share.bmc, share.body).await;
+        bmc_outcome(&share.bmc, answer)
     }
     .boxed()
+}
+
+/// A BMC's answer to an update (SimpleUpdate, or a multipart push) as its Task element's result.
+pub(super) fn bmc_outcome(bmc: &BmcEntry, answer: Result<BmcReply, AggError>) -> (bool, Value) {
+    let origin = format!("{}/UpdateService", bmc.ctx().passthrough_root());
+    // What went wrong, beside the Base message ("OperationFailed" alone would not say whether
+    // the connection was reset or the BMC timed out).
+    let mut error = None;
+    let (ok, message, task) = match answer {
+        Ok(r) if r.status.is_success() => match forward::localized(bmc, r, &origin) {
+            Ok(answer) => {
+                let task = BmcTask::of(&answer);
+                (true, task.message(), Some(task))
+            }
+            Err(e) => (false, e.presentation().message.extended_info(), None),
+        },
+        Ok(r) => (
+            false,
+            reset::bmc_error(bmc, r.status.as_u16(), &r.body, &origin),
+            None,
+        ),
+        Err(e) => {
+            error = Some(e.to_string());
+            (false, e.presentation().message.extended_info(), None)
+        }
+    };
+    let mut message = reset::about(message, Some(bmc.id.as_str()), &origin);
+    if let Some(task) = task {
+        task.annotate(&mut message);
+    }
+    if let Some(error) = error {
+        message["Oem"]["RedDrum"]["Error"] = error.into();
+    }
+    (ok, message)
 }
 
 /// What a BMC's accepting reply says of its task (aggregate URIs).

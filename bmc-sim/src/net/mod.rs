@@ -3,5 +3,6 @@
 pub(crate) mod body;
 mod faults;
 pub(crate) mod listener;
+mod push;
 mod service;
 pub(crate) mod tls;

@@ -22,6 +22,12 @@ const MAX_BODY: usize = 1 << 20;
 /// Serves one request. An `Err` makes hyper drop the connection (used by `Down` and `Hang`).
 pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<Response<SimBody>> {
     let (parts, body) = req.into_parts();
+    // A firmware image is streamed, never held: the push URI reads its own body.
+    if parts.method == hyper::Method::POST
+        && parts.uri.path().trim_end_matches('/') == crate::tree::services::MULTIPART_PUSH
+    {
+        return super::push::serve(bmc, parts, body).await;
+    }
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => {
@@ -108,7 +114,7 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
 /// Never answers; returns (and the connection is dropped) once the fault governing `path` is no
 /// longer the setting of `generation` (the BMC-wide fault or the path rule changed, a rule that
 /// now covers the path was added or removed), or at shutdown. Other paths are unaffected.
-async fn hang(bmc: &Bmc, path: &str, generation: u64) {
+pub(super) async fn hang(bmc: &Bmc, path: &str, generation: u64) {
     // Subscribed before the first check, so a change right after the check still wakes us.
     let mut changes = bmc.fault_changes.subscribe();
     while bmc.applied_fault(path).generation == generation {

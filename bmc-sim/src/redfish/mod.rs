@@ -14,4 +14,4 @@ pub(crate) mod reply;
 mod router;
 mod tasks;
 
-pub(crate) use router::{Req, handle};
+pub(crate) use router::{Req, authenticate, handle, push_reply};

@@ -142,6 +142,22 @@ fn route(bmc: &Arc<Bmc>, req: &Req) -> HResult {
     }
 }
 
+/// The reply to a multipart push the network layer read ([`crate::net`]'s push): 202 and a task,
+/// or the errors, with the headers every reply gets.
+pub(crate) fn push_reply(bmc: &Arc<Bmc>, req: &Req, errors: Vec<ApiError>) -> Reply {
+    let reply = if errors.is_empty() {
+        tasks::start(bmc, &mut bmc.state(), req, "Firmware update (push)")
+    } else {
+        error_reply(&errors)
+    };
+    finish(bmc, reply)
+}
+
+/// Authenticates a request whose body is not read yet.
+pub(crate) fn authenticate(bmc: &Bmc, headers: &HeaderMap) -> Result<(), ApiError> {
+    auth::authenticate(&mut bmc.state(), headers).map(|_| ())
+}
+
 fn only_get(req: &Req, allow: &str) -> Result<(), Vec<ApiError>> {
     match req.method {
         Method::GET | Method::HEAD => Ok(()),

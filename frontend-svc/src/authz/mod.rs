@@ -5,7 +5,8 @@
 //! - Aggregated members keep their shape (`/redfish/v1/Systems/s1-1/...` is a ComputerSystem).
 //! - The passthrough namespace `/redfish/v1/Oem/RedDrum/Bmcs/<bmc>/<rest>` is judged as that
 //!   BMC's `/redfish/v1/<rest>` (its AccountService needs ConfigureUsers to modify).
-//! - Actions (`.../Actions/<Name>`) are a POST on the resource that owns them
+//! - Actions (`.../Actions/<Name>`) and the UpdateService's push URI (`UpdateService/upload`) are
+//!   a POST on the resource that owns them
 //!   (ComputerSystem.Reset needs ConfigureComponents, Manager.Reset ConfigureManager).
 //! - A settings object (`.../Settings`, `.../SD`) is judged as the resource it configures.
 //! - A path the schemas do not describe (OEM resources, ActionInfo, `$metadata`...) needs Login
@@ -103,6 +104,10 @@ impl Authz {
         }
         if let Some(chain) = self.uris.resolve(&segments) {
             return Some(chain);
+        }
+        // The MultipartHttpPushUri is an operation of the UpdateService, as its SimpleUpdate is.
+        if segments == ["UpdateService", "upload"] {
+            return self.uris.resolve(&segments[..1]);
         }
         if let Some(i) = segments.iter().position(|s| *s == "Actions") {
             return self.uris.resolve(&segments[..i]);
@@ -217,6 +222,17 @@ mod tests {
                 Method::POST,
                 "/redfish/v1/Managers/s1-1/Actions/Manager.Reset",
                 [true, false, false],
+            ),
+            // Firmware pushes: an UpdateService write (ConfigureComponents), like SimpleUpdate.
+            (
+                Method::POST,
+                "/redfish/v1/UpdateService/upload",
+                [true, true, false],
+            ),
+            (
+                Method::POST,
+                "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate",
+                [true, true, false],
             ),
             (
                 Method::PATCH,

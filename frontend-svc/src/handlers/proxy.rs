@@ -9,7 +9,7 @@ use crate::request::Request;
 use crate::response::Response;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
-use proto::v1::{Header, RedfishRequest};
+use proto::v1::{Header, RedfishRequest, RedfishResponse};
 use redfish::odata::FORWARDED_REQUEST_HEADERS;
 
 pub async fn proxy(
@@ -17,15 +17,7 @@ pub async fn proxy(
     request: Request,
     principal: &Principal,
 ) -> Result<Response, FrontendError> {
-    let headers = request
-        .headers
-        .iter()
-        .filter(|(name, _)| FORWARDED_REQUEST_HEADERS.contains(&name.as_str()))
-        .map(|(name, value)| Header {
-            name: name.as_str().to_owned(),
-            value: Bytes::copy_from_slice(value.as_bytes()),
-        })
-        .collect();
+    let headers = forwarded_headers(&request, FORWARDED_REQUEST_HEADERS);
     let caller = Caller {
         request_id: &request.id,
         user: &principal.username,
@@ -44,6 +36,24 @@ pub async fn proxy(
             &caller,
         )
         .await?;
+    response_of(reply)
+}
+
+/// The request's headers named in `allowed`, as they cross to the aggregator.
+pub(crate) fn forwarded_headers(request: &Request, allowed: &[&str]) -> Vec<Header> {
+    request
+        .headers
+        .iter()
+        .filter(|(name, _)| allowed.contains(&name.as_str()))
+        .map(|(name, value)| Header {
+            name: name.as_str().to_owned(),
+            value: Bytes::copy_from_slice(value.as_bytes()),
+        })
+        .collect()
+}
+
+/// The aggregator's reply as the client's response.
+pub(crate) fn response_of(reply: RedfishResponse) -> Result<Response, FrontendError> {
     let status = u16::try_from(reply.status)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
