@@ -107,6 +107,9 @@ impl Cause {
             | AggError::PreconditionFailed { .. }
             | AggError::QueryUnsupported { .. }
             | AggError::Store(_)
+            | AggError::EventSenderUnauthenticated
+            | AggError::EventSenderRefused
+            | AggError::PayloadTooLarge { .. }
             | AggError::Internal(_) => Cause::Other,
         }
     }
