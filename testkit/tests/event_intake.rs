@@ -349,6 +349,7 @@ async fn an_aggregator_restart_reuses_its_subscription_and_removes_stale_ones() 
     .await;
     let original = sim_subscriptions(sim).await.remove(0).0;
     stack.stop_aggregator().await;
+    let sim = &stack.sims[0];
     // A stale one of ours, as a crash between making and storing it would leave.
     let r = sim_client()
         .post(format!("{}/redfish/v1/EventService/Subscriptions", sim.url()))
