@@ -432,3 +432,71 @@ async fn a_bmc_without_events_has_its_power_changes_polled_and_published() {
     assert_localized(sim, "s1", &system_id, &text, &record);
     stack.teardown().await;
 }
+
+/// Resets `sim` (a restart: off and on) until `rx` sees its power-off event.
+async fn power_off_seen(
+    sim: &SimHandle,
+    rx: &mut mpsc::UnboundedReceiver<String>,
+) -> (String, Value) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        reset(sim, "ForceRestart").await;
+        if let Some(got) = next_record(rx, "ResourcePoweredOff", Duration::from_secs(3)).await {
+            return got;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no power event within {DEADLINE:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_sse_stream_is_followed_again_after_a_bmc_reboot() {
+    let stack = Stack::start(StackOptions::rack(1, Profile::OpenBmc)).await;
+    let mut rx = subscribe(&stack).await;
+    let sim = &stack.sims[0];
+    let opened = || {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path == "/redfish/v1/EventService/SSE")
+            .count()
+    };
+    wait_until("the stream is followed", || async { opened() >= 1 }).await;
+    power_off_seen(sim, &mut rx).await;
+    sim.reboot();
+    wait_until("the stream is opened again", || async { opened() >= 2 }).await;
+    let again = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/redfish/v1/EventService/SSE")
+        .nth(1)
+        .expect("second open");
+    assert!(
+        again.headers.iter().any(|(k, _)| k == "last-event-id"),
+        "reopened with Last-Event-ID"
+    );
+    let (text, record) = power_off_seen(sim, &mut rx).await;
+    let (_, system_id) = sim_system(sim).await;
+    assert_localized(sim, "s1", &system_id, &text, &record);
+    stack.teardown().await;
+}
+
+#[tokio::test]
+async fn the_aggregates_own_events_reach_subscribers_a_bmc_going_down() {
+    let stack = Stack::start(StackOptions::rack(1, Profile::Dmtf)).await;
+    stack.wait_for_members("/redfish/v1/Systems", 1).await;
+    let mut rx = subscribe(&stack).await;
+    stack.sims[0].set_fault(Fault::Down);
+    // A request finds it down; discovery probes it at once and marks it Down.
+    let (status, _) = stack.get("/redfish/v1/Systems/s1-1").await;
+    assert_eq!(status, 503);
+    let (_, record) = next_record(&mut rx, "ResourceStatusChangedCritical", DEADLINE)
+        .await
+        .expect("the BMC-down event");
+    assert_eq!(
+        record["OriginOfCondition"]["@odata.id"], "/redfish/v1/Managers/s1-1",
+        "{record}"
+    );
+    stack.teardown().await;
+}
