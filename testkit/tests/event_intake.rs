@@ -310,6 +310,20 @@ async fn a_push_bmcs_power_change_reaches_a_subscriber_and_a_wrong_secret_is_ref
         413
     );
     assert_eq!(post(bytes, Some(secret)).await.expect("post").status(), 204);
+    let (status, metrics) = stack.ops_get(&format!("{}/metrics", stack.agg_ops)).await;
+    assert_eq!(status, 200);
+    for line in [
+        "reddrum_event_intake_refused_total{reason=\"unauthenticated\"} 1",
+        "reddrum_event_intake_refused_total{reason=\"forbidden\"} 3",
+        "reddrum_event_intake_refused_total{reason=\"malformed\"} 1",
+        "reddrum_event_intake_refused_total{reason=\"too_large\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+    assert!(
+        metrics.contains("reddrum_event_intake_records_total{how=\"push\"}"),
+        "{metrics}"
+    );
     stack.teardown().await;
 }
 

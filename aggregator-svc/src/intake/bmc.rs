@@ -33,13 +33,13 @@ impl Ctx {
         self.cancel.is_cancelled() && !self.shutdown.is_cancelled()
     }
 
-    /// Publishes the records of one Event payload the BMC sent, localized.
+    /// Publishes the records of one Event payload the BMC streamed, localized.
     pub fn publish_payload(&self, payload: Value) {
-        Self::publish_records(&self.state, &self.entry, payload);
+        Self::publish_records(&self.state, &self.entry, payload, "sse");
     }
 
-    /// Publishes the records of one Event payload `entry` sent, localized.
-    pub fn publish_records(state: &AppState, entry: &BmcEntry, payload: Value) {
+    /// Publishes the records of one Event payload `entry` sent, localized; `how` for metrics.
+    pub fn publish_records(state: &AppState, entry: &BmcEntry, payload: Value, how: &'static str) {
         let records = match payload {
             Value::Object(mut map) => match map.remove("Events") {
                 Some(Value::Array(records)) => records,
@@ -50,7 +50,10 @@ impl Ctx {
         let ctx = entry.ctx();
         for record in records {
             match localize::localize_record(record, &ctx) {
-                Some(localized) => state.events.publish(localized),
+                Some(localized) => {
+                    state.metrics.intake.taken(how, 1);
+                    state.events.publish(localized);
+                }
                 None => {
                     tracing::debug!(bmc = %entry.id, "an event record that is no object; skipped")
                 }

@@ -77,7 +77,17 @@ pub async fn serve(
                 async move {
                     let reply = match receive(&state, &shared, &url, request).await {
                         Ok(()) => empty(StatusCode::NO_CONTENT),
-                        Err(e) => error_response(&e),
+                        Err(e) => {
+                            state.metrics.intake.refused(match &e {
+                                AggError::EventSenderUnauthenticated => "unauthenticated",
+                                AggError::PayloadTooLarge { .. } => "too_large",
+                                AggError::BadRequest { .. } | AggError::MethodNotAllowed { .. } => {
+                                    "malformed"
+                                }
+                                _ => "forbidden",
+                            });
+                            error_response(&e)
+                        }
                     };
                     Ok::<_, std::convert::Infallible>(reply)
                 }
@@ -154,7 +164,7 @@ async fn receive(
     let Some(entry) = state.inventory.bmc(&id) else {
         return Err(AggError::EventSenderRefused);
     };
-    Ctx::publish_records(state, &entry, payload);
+    Ctx::publish_records(state, &entry, payload, "push");
     Ok(())
 }
 

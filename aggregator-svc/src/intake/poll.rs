@@ -91,6 +91,7 @@ async fn sample(ctx: &Ctx) {
             continue;
         };
         for message in changes(&system, &before, &now) {
+            ctx.state.metrics.intake.taken("polled", 1);
             ctx.state.events.publish_message(&message, &system);
         }
     }
