@@ -281,6 +281,71 @@ impl BmcClient {
         result
     }
 
+    /// Opens a long-lived stream (the BMC's Server-Sent Events) and answers once its headers
+    /// arrive. The stream takes a turn among the BMC's requests only until then: the body may
+    /// run for days, and holding a turn that long would leave the BMC one fewer for requests
+    /// (or none, with `per_bmc_concurrency = 1`). It takes a connection of its own from the
+    /// pool instead, which is the BMC's business to bound (bmcweb allows 10 streams). While the
+    /// breaker is open it answers at once.
+    pub async fn open_stream(
+        &self,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<http::Response<hyper::body::Incoming>, AggError> {
+        if let Some(refused) = self.breaker_refusal() {
+            return Err(refused);
+        }
+        let timeout = self.limits.request_timeout;
+        let _permit = match tokio::time::timeout(timeout, self.permits.acquire()).await {
+            Err(_) => {
+                return Err(AggError::BmcBusy {
+                    bmc: self.id.to_string(),
+                    limit: self.limits.per_bmc_concurrency.max(1),
+                    after: timeout,
+                });
+            }
+            Ok(Err(_)) => return Err(AggError::Internal("BMC client closed".into())),
+            Ok(Ok(permit)) => permit,
+        };
+        let opened = tokio::time::timeout(timeout, async {
+            let auth = self.current_auth().await?;
+            let response = self
+                .start_request(
+                    &Method::GET,
+                    path_and_query,
+                    headers,
+                    whole(Bytes::new()),
+                    &auth,
+                )
+                .await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            let auth = self.relogin(&auth).await?;
+            self.start_request(
+                &Method::GET,
+                path_and_query,
+                headers,
+                whole(Bytes::new()),
+                &auth,
+            )
+            .await
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err(AggError::BmcTimeout {
+                bmc: self.id.to_string(),
+                after: timeout,
+            })
+        });
+        if let Err(e) = &opened
+            && let Some(trip) = self.trip_for(e)
+        {
+            self.trip(trip);
+        }
+        opened
+    }
+
     /// Lets the next request try to log in again after the BMC refused the credentials
     /// (discovery does, once per interval).
     pub fn retry_login(&self) {
@@ -507,6 +572,33 @@ impl BmcClient {
         body: RequestBody,
         auth: &Auth,
     ) -> Result<BmcReply, AggError> {
+        let response = self
+            .start_request(method, path_and_query, headers, body, auth)
+            .await?;
+        let (parts, body) = response.into_parts();
+        let collected = Limited::new(body, self.limits.max_reply_bytes)
+            .collect()
+            .await
+            .map_err(|e| AggError::BmcBadReply {
+                bmc: self.id.to_string(),
+                reason: format!("reading reply body: {e}"),
+            })?;
+        Ok(BmcReply {
+            status: parts.status,
+            headers: parts.headers,
+            body: collected.to_bytes(),
+        })
+    }
+
+    /// Sends a request and answers with the response head; the body is the caller's to read.
+    async fn start_request(
+        &self,
+        method: &Method,
+        path_and_query: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: RequestBody,
+        auth: &Auth,
+    ) -> Result<http::Response<hyper::body::Incoming>, AggError> {
         let uri = format!("{}{}", self.origin, path_and_query);
         let mut builder = Request::builder().method(method.clone()).uri(&uri);
         for (name, value) in headers {
@@ -526,24 +618,11 @@ impl BmcClient {
         let request = builder
             .body(body)
             .map_err(|e| AggError::Internal(format!("building request: {e}")))?;
-        let response = self.http.request(request).await.map_err(|e| {
+        self.http.request(request).await.map_err(|e| {
             if crate::metrics::is_connection_refused(&e) {
                 self.metrics.connection_refused();
             }
             self.classify_send(&e)
-        })?;
-        let (parts, body) = response.into_parts();
-        let collected = Limited::new(body, self.limits.max_reply_bytes)
-            .collect()
-            .await
-            .map_err(|e| AggError::BmcBadReply {
-                bmc: self.id.to_string(),
-                reason: format!("reading reply body: {e}"),
-            })?;
-        Ok(BmcReply {
-            status: parts.status,
-            headers: parts.headers,
-            body: collected.to_bytes(),
         })
     }
 

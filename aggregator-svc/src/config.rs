@@ -76,6 +76,20 @@ pub struct AggregatorConfig {
     pub pdu: PduConfig,
     #[serde(default)]
     pub readings: ReadingsConfig,
+    /// Where BMCs without a Server-Sent Events stream POST their events (the push
+    /// subscription's Destination points here); unset: such BMCs are not subscribed to, and
+    /// their power and health changes are polled instead.
+    #[serde(default)]
+    pub events_inbound_listen: Option<SocketAddr>,
+    /// The URL of that listener as the BMCs reach it (`http://10.0.0.1:8091/events`): the
+    /// aggregator's address on the management network, not a loopback one. Each BMC's
+    /// subscription gets `<url>/<bmcId>`. Required with `events_inbound_listen`.
+    #[serde(default)]
+    pub events_inbound_url: Option<String>,
+    /// Seconds between checks that each BMC still holds the aggregator's push subscription
+    /// (a BMC restart may lose it: it is made again).
+    #[serde(default = "default_events_verify")]
+    pub events_verify_secs: u64,
     /// Where this config came from, so `Manager.Reset` can read it again (not a config key).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -118,6 +132,9 @@ pub struct BmcConfig {
     pub pdu_socket: Option<String>,
 }
 
+fn default_events_verify() -> u64 {
+    60
+}
 fn default_grpc_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 50051))
 }
@@ -240,6 +257,32 @@ impl AggregatorConfig {
     }
 
     /// Checks every value an operator can get wrong; the first problem is reported with its key.
+    /// The inbound event listener and its URL come together; the URL is http(s) with a host.
+    fn check_events_inbound(&self) -> Result<(), ConfigError> {
+        match (&self.events_inbound_listen, &self.events_inbound_url) {
+            (None, None) => Ok(()),
+            (Some(_), None) => Err(ConfigError::at(
+                "aggregator.events_inbound_url",
+                "missing: set the URL by which the BMCs reach events_inbound_listen (http://<this host's management address>:<port>/events)",
+            )),
+            (None, Some(_)) => Err(ConfigError::at(
+                "aggregator.events_inbound_listen",
+                "missing: events_inbound_url is set, but no listener (e.g. \"0.0.0.0:8091\")",
+            )),
+            (Some(listen), Some(url)) => {
+                if *listen == self.grpc_listen || Some(*listen) == self.metrics_listen {
+                    return Err(ConfigError::at(
+                        "aggregator.events_inbound_listen",
+                        "must differ from grpc_listen and metrics_listen",
+                    ));
+                }
+                crate::intake::InboundUrl::parse(url)
+                    .map(|_| ())
+                    .map_err(|e| ConfigError::at("aggregator.events_inbound_url", e))
+            }
+        }
+    }
+
     pub fn validate(&self) -> Result<Vec<ValidBmc>, ConfigError> {
         let positive = [
             ("discovery_interval_secs", self.discovery_interval_secs),
@@ -253,6 +296,7 @@ impl AggregatorConfig {
             ("per_bmc_concurrency", self.per_bmc_concurrency as u64),
             ("max_reply_bytes", self.max_reply_bytes as u64),
             ("upload_timeout_ms", self.upload_timeout_ms),
+            ("events_verify_secs", self.events_verify_secs),
         ];
         for (key, value) in positive {
             if value == 0 {
@@ -266,6 +310,7 @@ impl AggregatorConfig {
             svc_common::ops::check_listen(ops, self.grpc_listen, "aggregator.metrics_listen")?;
         }
         self.rack_settings().validate()?;
+        self.check_events_inbound()?;
         let mut seen = std::collections::HashSet::new();
         self.bmcs
             .iter()
@@ -398,6 +443,9 @@ mod tests {
             manager: ManagerConfig::default(),
             pdu: PduConfig::default(),
             readings: ReadingsConfig::default(),
+            events_inbound_listen: None,
+            events_inbound_url: None,
+            events_verify_secs: 60,
             source: None,
         }
     }
@@ -418,6 +466,40 @@ mod tests {
 
     fn error_of(cfg: AggregatorConfig) -> String {
         cfg.validate().expect_err("must be rejected").to_string()
+    }
+
+    #[test]
+    fn the_inbound_event_listener_needs_its_url_and_the_url_a_host() {
+        let listen = Some("127.0.0.1:8091".parse().expect("addr"));
+        let rows = [
+            (listen, None, "aggregator.events_inbound_url"),
+            (
+                None,
+                Some("http://10.0.0.1:8091/events"),
+                "aggregator.events_inbound_listen",
+            ),
+            (
+                listen,
+                Some("ftp://10.0.0.1/events"),
+                "aggregator.events_inbound_url",
+            ),
+            (
+                listen,
+                Some("http://10.0.0.1/events?x=1"),
+                "aggregator.events_inbound_url",
+            ),
+        ];
+        for (listen, url, key) in rows {
+            let mut cfg = base();
+            cfg.events_inbound_listen = listen;
+            cfg.events_inbound_url = url.map(str::to_owned);
+            let e = error_of(cfg);
+            assert!(e.contains(key), "{url:?}: {e}");
+        }
+        let mut cfg = base();
+        cfg.events_inbound_listen = listen;
+        cfg.events_inbound_url = Some("http://10.0.0.1:8091/events".into());
+        assert!(cfg.validate().is_ok());
     }
 
     #[test]

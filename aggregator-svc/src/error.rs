@@ -49,6 +49,14 @@ pub enum AggError {
         "BMC {bmc}: certificate changed (not the pinned one); refused until an operator accepts it"
     )]
     BmcCertificateChanged { bmc: String },
+    /// A POST to the inbound event listener without the BMC's event secret.
+    #[error("event sender did not authenticate")]
+    EventSenderUnauthenticated,
+    /// A POST to the inbound event listener with a wrong secret, or for no BMC taking pushes.
+    #[error("event sender refused")]
+    EventSenderRefused,
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
     #[error("state store: {0}")]
     Store(String),
     #[error("internal: {0}")]
@@ -144,6 +152,17 @@ impl AggError {
                 .for_bmc(bmc),
                 Code::Unknown,
             ),
+            AggError::EventSenderUnauthenticated => {
+                p(401, Message::no_valid_session(), Code::Unauthenticated)
+            }
+            AggError::EventSenderRefused => p(
+                403,
+                Message::insufficient_privilege(),
+                Code::PermissionDenied,
+            ),
+            AggError::PayloadTooLarge { .. } => {
+                p(413, Message::payload_too_large(), Code::ResourceExhausted)
+            }
             AggError::Store(_) | AggError::Internal(_) => {
                 p(500, Message::internal_error(), Code::Internal)
             }
@@ -282,6 +301,24 @@ mod tests {
                 502,
                 "CouldNotEstablishConnection",
                 Code::Unknown,
+            ),
+            (
+                AggError::EventSenderUnauthenticated,
+                401,
+                "NoValidSession",
+                Code::Unauthenticated,
+            ),
+            (
+                AggError::EventSenderRefused,
+                403,
+                "InsufficientPrivilege",
+                Code::PermissionDenied,
+            ),
+            (
+                AggError::PayloadTooLarge { limit: 1 },
+                413,
+                "PayloadTooLarge",
+                Code::ResourceExhausted,
             ),
             (
                 AggError::Store("disk".into()),

@@ -12,6 +12,7 @@
 //! - [`rack`]: the rack's own state (settings, persisted properties, readings, tasks, event log),
 //!   served by [`local`]; [`decorate`] adds the rack relationship to the BMCs' chassis.
 //! - [`metrics`]: what the operations listener (`metrics_listen`) reports.
+//! - [`intake`]: takes the BMCs' own events (SSE, push, or polling) into the EventService.
 //! - [`import`]: converts the original RedDrum's discovery and credentials files to our config.
 
 pub mod bmc_client;
@@ -27,6 +28,7 @@ pub mod exchange;
 pub mod forward;
 pub mod grpc;
 pub mod import;
+pub mod intake;
 pub mod inventory;
 pub mod local;
 pub mod metrics;
@@ -125,6 +127,15 @@ pub async fn run_with_ops(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let bmcs = config.validate()?;
+    let inbound = match config.events_inbound_listen {
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+            RunError::Config(svc_common::ConfigError::at(
+                "aggregator.events_inbound_listen",
+                format!("cannot listen on {addr}: {e}"),
+            ))
+        })?),
+        None => None,
+    };
     let metrics = Arc::new(metrics::Metrics::default());
     let store = Store::open(&config.state_dir).map_err(|e| RunError::State(e.to_string()))?;
     let service_uuid = store
@@ -257,6 +268,12 @@ pub async fn run_with_ops(
     }
 
     tracker.spawn(tofu::keeper::run(pin_rx, state.clone(), cancel.clone()));
+    tracker.spawn(intake::run(
+        state.clone(),
+        inbound,
+        Arc::default(),
+        cancel.clone(),
+    ));
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter

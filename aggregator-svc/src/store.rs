@@ -198,6 +198,16 @@ impl Store {
         .await
     }
 
+    /// Removes the document under `key` (absent is fine).
+    pub async fn delete_meta(&self, key: &str) -> Result<(), AggError> {
+        let key = key.to_owned();
+        self.with(move |c| {
+            c.execute("DELETE FROM meta WHERE key = ?1", params![key])
+                .map(|_| ())
+        })
+        .await
+    }
+
     pub async fn load_members(&self) -> Result<Vec<StoredMember>, AggError> {
         self.with(|c| {
             let mut stmt = c.prepare(

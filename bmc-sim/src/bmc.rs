@@ -106,6 +106,8 @@ pub(crate) struct Bmc {
     pub(crate) web_restarts: watch::Sender<u64>,
     pub(crate) cancel: CancellationToken,
     pub(crate) tracker: TaskTracker,
+    /// Open Server-Sent Events streams and the events kept for their reconnects.
+    pub(crate) sse: crate::redfish::sse::SseHub,
 }
 
 impl Bmc {
@@ -146,6 +148,7 @@ impl Bmc {
             web_restarts: watch::channel(0).0,
             cancel: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            sse: Default::default(),
         }
     }
 
@@ -242,6 +245,36 @@ impl Bmc {
             },
         );
         st.end_sessions_of(&admin);
+    }
+
+    /// True when its EventService offers the Server-Sent Events stream.
+    pub(crate) fn serves_sse(&self) -> bool {
+        self.profile.has_sse() && !self.quirks.no_sse && !self.quirks.no_event_service
+    }
+
+    /// A BMC reboot that keeps nothing in RAM: sessions end, every event subscription is lost,
+    /// open connections (and event streams) are dropped. Returns how many subscriptions were lost.
+    pub(crate) fn reboot(&self) -> usize {
+        self.expire_sessions();
+        let lost = {
+            let mut st = self.state();
+            let subs = crate::tree::services::SUBSCRIPTIONS;
+            let paths = st
+                .store
+                .get(subs)
+                .map(|c| crate::store::member_paths(&c.body))
+                .unwrap_or_default();
+            for path in &paths {
+                st.store.remove(path);
+                st.store.remove_member(subs, path);
+            }
+            st.sub_headers.clear();
+            paths.len()
+        };
+        self.sse.clear();
+        self.web_restarts.send_modify(|n| *n += 1);
+        tracing::info!(bmc = %self.id, subscriptions_lost = lost, "rebooted");
+        lost
     }
 
     /// Ends every session, as a BMC does when sessions time out or the BMC restarts.

@@ -1,7 +1,7 @@
 //! Run-time control of a BMC under `/sim/` on its own port (no auth, not Redfish):
 //! `GET|PUT|DELETE /sim/fault`, `GET|PUT|DELETE /sim/path-fault`, `PUT /sim/password`,
-//! `DELETE /sim/sessions`, `POST /sim/certificate`, `GET /sim/info`, `GET|DELETE /sim/pushes`,
-//! `GET|PUT|DELETE /sim/push-fault`.
+//! `DELETE /sim/sessions`, `POST /sim/certificate`, `POST /sim/reboot`, `GET /sim/info`,
+//! `GET|DELETE /sim/pushes`, `GET|PUT|DELETE /sim/push-fault`.
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
@@ -116,6 +116,13 @@ pub(crate) fn control_op(
         (&Method::DELETE, "/sessions") => {
             bmc.expire_sessions();
             json_resp(StatusCode::OK, &json!({ "sessions": 0 }))
+        }
+        (&Method::POST, "/reboot") => {
+            let lost = bmc.reboot();
+            json_resp(
+                StatusCode::OK,
+                &json!({ "rebooted": true, "subscriptions_lost": lost }),
+            )
         }
         (&Method::GET, "/certificate") => match bmc.certificate_sha256() {
             Some(sha256) => json_resp(StatusCode::OK, &json!({ "sha256": sha256 })),

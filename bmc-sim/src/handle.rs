@@ -203,6 +203,12 @@ impl SimHandle {
         self.bmc.regenerate_certificate()
     }
 
+    /// Reboots as a BMC that keeps nothing in RAM does: sessions end, every event subscription
+    /// is lost and open connections and event streams drop. Returns the subscriptions lost.
+    pub fn reboot(&self) -> usize {
+        self.bmc.reboot()
+    }
+
     /// Ends every Redfish session (as a BMC restart or session timeout does); tokens then get 401.
     pub fn expire_sessions(&self) {
         self.bmc.expire_sessions();

@@ -32,6 +32,13 @@ impl Profile {
         Profile::Supermicro,
     ];
 
+    /// Whether its EventService offers a Server-Sent Events stream (`ServerSentEventUri`):
+    /// OpenBMC's bmcweb and iDRAC9 (firmware 4.x and later) do; iLO 5 and Supermicro offer
+    /// push subscriptions only, and so does the DMTF profile (as most mockups).
+    pub fn has_sse(self) -> bool {
+        matches!(self, Profile::OpenBmc | Profile::Idrac)
+    }
+
     /// The lowercase name used in config files and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {

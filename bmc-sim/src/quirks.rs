@@ -49,11 +49,17 @@ pub struct Quirks {
     /// ServiceRoot's links and the members of Systems, Chassis and Managers) name this host
     /// (`host` or `host:port`; without a port the BMC's own) instead of the address it listens on.
     pub advertised_host: Option<String>,
+    /// No EventService at all: no link in the ServiceRoot, 404 under `/redfish/v1/EventService`
+    /// (older or stripped-down BMCs); power changes are then only seen by polling.
+    pub no_event_service: bool,
+    /// No Server-Sent Events stream even where the profile has one (older firmware): the
+    /// EventService offers push subscriptions only.
+    pub no_sse: bool,
 }
 
 impl Quirks {
     /// Every quirk name, as in TOML and `--quirk`.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 9] = [
         "uuid_ids",
         "encoded_ids",
         "no_session_service",
@@ -61,6 +67,8 @@ impl Quirks {
         "async_power_secs",
         "missing_member",
         "advertised_host",
+        "no_event_service",
+        "no_sse",
     ];
 
     /// True if no quirk is set.
@@ -92,6 +100,8 @@ impl Quirks {
             "no_session_service" => self.no_session_service = flag(value)?,
             "session_service_500" => self.session_service_500 = flag(value)?,
             "missing_member" => self.missing_member = flag(value)?,
+            "no_event_service" => self.no_event_service = flag(value)?,
+            "no_sse" => self.no_sse = flag(value)?,
             "async_power_secs" => {
                 let v = needed(value)?;
                 self.async_power_secs = v.parse().map_err(|_| {
@@ -142,6 +152,8 @@ impl Quirks {
             absolute_links: self.advertised_host.is_some(),
             no_session_service: self.no_session_service,
             missing_member: self.missing_member,
+            no_event_service: self.no_event_service,
+            no_sse: self.no_sse,
         }
     }
 

@@ -172,6 +172,18 @@ impl EventMessage {
             &[property, threshold],
         )
     }
+    /// `PowerState` of a resource as its power change message (`On`, `Off`, `PoweringOn`,
+    /// `PoweringOff`); None for other states (`Paused`).
+    pub fn resource_power(resource: &str, power_state: &str) -> Option<Self> {
+        let key = match power_state {
+            "On" => "ResourcePoweredOn",
+            "Off" => "ResourcePoweredOff",
+            "PoweringOn" => "ResourcePoweringOn",
+            "PoweringOff" => "ResourcePoweringOff",
+            _ => return None,
+        };
+        Some(Self::of(Registry::ResourceEvent, key, &[resource]))
+    }
     pub fn resource_changed() -> Self {
         Self::of(Registry::ResourceEvent, "ResourceChanged", &[])
     }
@@ -244,6 +256,10 @@ mod tests {
             EventMessage::manager_reset("Aggregator", "GracefulRestart"),
             EventMessage::log_cleared("Log"),
         ];
+        let power = ["On", "Off", "PoweringOn", "PoweringOff"]
+            .map(|s| EventMessage::resource_power("/redfish/v1/Systems/s1-1", s));
+        assert!(EventMessage::resource_power("r", "Paused").is_none());
+        let all = all.into_iter().chain(power.into_iter().flatten());
         for m in all {
             let entry = m.registry.loaded().messages.get(m.key);
             let n = entry

@@ -549,6 +549,12 @@ pub async fn crawl(
             continue;
         }
         let (status, body) = stack.get(&path).await;
+        // An event stream and an upload endpoint are links but no resources to GET.
+        for key in ["ServerSentEventUri", "MultipartHttpPushUri", "HttpPushUri"] {
+            if let Some(uri) = body.get(key).and_then(serde_json::Value::as_str) {
+                seen.insert(uri.to_owned());
+            }
+        }
         for link in links_in(&body) {
             if !seen.contains(&link) {
                 queue.push_back(link);

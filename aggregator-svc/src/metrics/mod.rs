@@ -107,6 +107,9 @@ impl Cause {
             | AggError::PreconditionFailed { .. }
             | AggError::QueryUnsupported { .. }
             | AggError::Store(_)
+            | AggError::EventSenderUnauthenticated
+            | AggError::EventSenderRefused
+            | AggError::PayloadTooLarge { .. }
             | AggError::Internal(_) => Cause::Other,
         }
     }
@@ -311,12 +314,32 @@ impl EventMetrics {
     }
 }
 
+/// The BMCs' own events taken in ([`crate::intake`]).
+#[derive(Debug, Clone, Default)]
+pub struct IntakeMetrics {
+    /// Event records published, by how they were taken: `sse`, `push`, `polled`.
+    pub records: Family<[(&'static str, &'static str); 1], Counter>,
+    /// POSTs the inbound listener refused, by reason: `unauthenticated`, `forbidden`,
+    /// `too_large`, `malformed`.
+    pub refused: Family<[(&'static str, &'static str); 1], Counter>,
+}
+
+impl IntakeMetrics {
+    pub fn taken(&self, how: &'static str, n: u64) {
+        self.records.get_or_create(&[("how", how)]).inc_by(n);
+    }
+    pub fn refused(&self, reason: &'static str) {
+        self.refused.get_or_create(&[("reason", reason)]).inc();
+    }
+}
+
 /// Everything the aggregator measures, shared through `AppState`.
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub bmc: BmcRequestMetrics,
     pub discovery: Arc<DiscoveryMetrics>,
     pub events: EventMetrics,
+    pub intake: IntakeMetrics,
     /// Audit records received from the frontend and stored.
     pub audit_records: Counter,
 }
@@ -389,6 +412,16 @@ impl Metrics {
             "event_sse_lagged",
             "SSE streams cut because the client fell behind (it resumes with Last-Event-ID)",
             self.events.sse_lagged.clone(),
+        );
+        r.register(
+            "event_intake_records",
+            "The BMCs' own event records published to subscribers, by how they were taken (sse, push, polled)",
+            self.intake.records.clone(),
+        );
+        r.register(
+            "event_intake_refused",
+            "POSTs the inbound event listener refused, by reason",
+            self.intake.refused.clone(),
         );
         r.register(
             "audit_records",

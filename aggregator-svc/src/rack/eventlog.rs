@@ -11,10 +11,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
+/// A recorded entry on its way to the EventService's subscribers: (message, origin).
+pub type Forwarded = (EventMessage, Option<String>);
+
 #[derive(Clone)]
 pub struct EventLog {
     store: Store,
     keep: Arc<AtomicU32>,
+    /// Where every entry is also sent, to reach event subscribers (bounded: a full queue
+    /// drops the event for subscribers, never blocks or loses the log entry).
+    forward: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<Forwarded>>>,
 }
 
 impl EventLog {
@@ -22,7 +28,13 @@ impl EventLog {
         EventLog {
             store,
             keep: Arc::new(AtomicU32::new(keep.max(1))),
+            forward: Arc::default(),
         }
+    }
+
+    /// Sends every entry recorded from now on to `tx` too (once; later calls are ignored).
+    pub fn forward_to(&self, tx: tokio::sync::mpsc::Sender<Forwarded>) {
+        let _ = self.forward.set(tx);
     }
 
     /// How many entries are kept (config reload).
@@ -33,6 +45,11 @@ impl EventLog {
     /// Appends an entry; a store failure is logged, never surfaced to whoever caused the event.
     pub async fn record(&self, message: EventMessage, origin: Option<String>) {
         tracing::info!(message_id = %message.message_id(), text = %message.text(), "event");
+        if let Some(tx) = self.forward.get()
+            && tx.try_send((message.clone(), origin.clone())).is_err()
+        {
+            tracing::warn!("event subscribers are behind: an event of the log is not sent to them");
+        }
         let entry = NewLogEntry {
             created: super::clock::now(),
             severity: message.severity().to_owned(),

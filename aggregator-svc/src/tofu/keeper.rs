@@ -94,10 +94,9 @@ pub async fn save(
     }
 }
 
-/// Records `message` about a BMC's certificate in the rack manager's log and sends it to every
-/// EventService subscriber, its origin the BMC's AggregationSource.
+/// Records `message` about a BMC's certificate in the rack manager's log, which sends it to
+/// every EventService subscriber (intake::own), its origin the BMC's AggregationSource.
 pub async fn report(state: &AppState, bmc: &str, message: EventMessage) {
     let origin = crate::local::aggregation::source_uri(bmc);
-    state.events.publish_message(&message, &origin);
     state.rack.log.record(message, Some(origin)).await;
 }

@@ -21,14 +21,21 @@ pub(crate) fn full(bytes: Bytes) -> SimBody {
 /// A body fed chunk by chunk; an `Err` chunk aborts the connection mid-body.
 pub(crate) struct ChanBody {
     rx: mpsc::Receiver<io::Result<Bytes>>,
-    len: u64,
+    /// None: open-ended (a stream), sent chunked.
+    len: Option<u64>,
 }
 
 impl ChanBody {
     /// A body announcing `len` bytes, and the sender that feeds it.
     pub(crate) fn channel(len: u64) -> (mpsc::Sender<io::Result<Bytes>>, SimBody) {
         let (tx, rx) = mpsc::channel(4);
-        (tx, ChanBody { rx, len }.boxed())
+        (tx, ChanBody { rx, len: Some(len) }.boxed())
+    }
+
+    /// A body of unknown length that runs until the sender is dropped (an event stream).
+    pub(crate) fn open_ended() -> (mpsc::Sender<io::Result<Bytes>>, SimBody) {
+        let (tx, rx) = mpsc::channel(16);
+        (tx, ChanBody { rx, len: None }.boxed())
     }
 }
 
@@ -46,6 +53,9 @@ impl Body for ChanBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.len)
+        match self.len {
+            Some(len) => SizeHint::with_exact(len),
+            None => SizeHint::default(),
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Networking: listener (with the `Down` fault), TLS, connections, and fault-shaped response bodies.
 
 pub(crate) mod body;
-mod faults;
+pub(crate) mod faults;
 pub(crate) mod listener;
 mod push;
 mod service;

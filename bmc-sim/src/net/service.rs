@@ -99,6 +99,12 @@ pub(crate) async fn serve(bmc: Arc<Bmc>, req: Request<Incoming>) -> io::Result<R
         | Fault::TruncatedJson
         | Fault::SlowDrip { .. } => {}
     }
+    if req.method == hyper::Method::GET
+        && req.path == crate::tree::services::SSE
+        && bmc.serves_sse()
+    {
+        return Ok(redfish::sse::open(&bmc, &req.headers, &req.raw_path));
+    }
     // Handlers are synchronous and short; they may spawn owned tasks (events, task timers).
     let reply = redfish::handle(&bmc, &req);
     tracing::debug!(

@@ -1,5 +1,5 @@
 //! Event delivery: an Event JSON POSTed to every subscription's Destination (HTTP only, owned
-//! tasks with a timeout so shutdown never waits long).
+//! tasks with a timeout so shutdown never waits long), and sent on the open SSE streams.
 
 use std::time::Duration;
 
@@ -45,8 +45,38 @@ impl EventSpec {
     }
 }
 
-/// Sends an event to every matching subscription.
+/// Sends an event to every matching subscription and to the open event streams.
 pub(crate) fn emit(bmc: &Bmc, st: &mut BmcState, spec: EventSpec) {
+    if bmc.quirks.no_event_service {
+        return;
+    }
+    let n = st.next();
+    let mut record = json!({
+        "EventType": "Alert",
+        "EventId": n.to_string(),
+        "EventTimestamp": crate::time::now(),
+        "MessageSeverity": spec.severity,
+        "Message": spec.message,
+        "MessageId": spec.message_id,
+        "MessageArgs": spec.args,
+        "MemberId": "0",
+    });
+    if let Some(origin) = &spec.origin {
+        // Origins are store paths; subscribers get the resource's link as it writes it.
+        record["OriginOfCondition"] = json!({ "@odata.id": st.store.link_of(origin) });
+    }
+    let event = |context: Value| {
+        json!({
+            "@odata.type": t::EVENT,
+            "Id": n.to_string(),
+            "Name": "Event Array",
+            "Context": context,
+            "Events": [record.clone()],
+        })
+    };
+    if bmc.serves_sse() {
+        bmc.sse.send(n, &event(Value::String(String::new())));
+    }
     let Some(coll) = st.store.get(SUBSCRIPTIONS) else {
         return;
     };
@@ -80,31 +110,9 @@ pub(crate) fn emit(bmc: &Bmc, st: &mut BmcState, spec: EventSpec) {
             .get("Context")
             .cloned()
             .unwrap_or(Value::String(String::new()));
-        let n = st.next();
-        let mut record = json!({
-            "EventType": "Alert",
-            "EventId": n.to_string(),
-            "EventTimestamp": crate::time::now(),
-            "MessageSeverity": spec.severity,
-            "Message": spec.message,
-            "MessageId": spec.message_id,
-            "MessageArgs": spec.args,
-            "MemberId": "0",
-        });
-        if let Some(origin) = &spec.origin {
-            // Origins are store paths; subscribers get the resource's link as it writes it.
-            record["OriginOfCondition"] = json!({ "@odata.id": st.store.link_of(origin) });
-        }
-        let event = json!({
-            "@odata.type": t::EVENT,
-            "Id": n.to_string(),
-            "Name": "Event Array",
-            "Context": context,
-            "Events": [record],
-        });
         let id = path.rsplit('/').next().unwrap_or_default().to_string();
         let headers = st.sub_headers.get(&id).cloned().unwrap_or_default();
-        let body = Bytes::from(event.to_string());
+        let body = Bytes::from(event(context).to_string());
         let cancel = bmc.cancel.clone();
         let bmc_id = bmc.id.clone();
         bmc.tracker.spawn(async move {

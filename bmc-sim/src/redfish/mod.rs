@@ -12,6 +12,7 @@ mod patch;
 mod power;
 pub(crate) mod reply;
 mod router;
+pub(crate) mod sse;
 mod tasks;
 
 pub(crate) use router::{Req, authenticate, handle, push_reply};

@@ -57,6 +57,10 @@ pub(crate) struct Shape {
     pub(crate) no_session_service: bool,
     /// A ghost member in Systems, and no FirmwareInventory behind its link.
     pub(crate) missing_member: bool,
+    /// No EventService resources and no link to them.
+    pub(crate) no_event_service: bool,
+    /// No `ServerSentEventUri`, whatever the profile.
+    pub(crate) no_sse: bool,
 }
 
 /// Collects resources while a profile's tree is built.
@@ -138,7 +142,7 @@ pub(crate) fn build_for(profile: Profile, admin_user: &str, shape: &Shape) -> Te
     accounts::build(&mut b, admin_user);
     services::build(&mut b);
     let metadata = schemas::build(&mut b);
-    let mut odata = schemas::odata_document(!shape.no_session_service);
+    let mut odata = schemas::odata_document(!shape.no_session_service, !shape.no_event_service);
     b.layout.finish(&mut odata);
     Template {
         layout: b.layout,

@@ -116,7 +116,7 @@ fn metadata(types: &BTreeSet<String>) -> String {
 }
 
 /// The OData service document (`/redfish/v1/odata`); it names the SessionService only if there is one.
-pub(super) fn odata_document(session_service: bool) -> Value {
+pub(super) fn odata_document(session_service: bool, event_service: bool) -> Value {
     let names = [
         ("Service", "/redfish/v1/"),
         ("Systems", "/redfish/v1/Systems"),
@@ -133,6 +133,7 @@ pub(super) fn odata_document(session_service: bool) -> Value {
     let value: Vec<Value> = names
         .iter()
         .filter(|(n, _)| session_service || *n != "SessionService")
+        .filter(|(n, _)| event_service || *n != "EventService")
         .map(|(n, u)| json!({ "name": n, "kind": "Singleton", "url": u }))
         .collect();
     json!({ "@odata.context": "/redfish/v1/$metadata", "value": value })

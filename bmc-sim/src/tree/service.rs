@@ -48,6 +48,11 @@ pub(super) fn build(b: &mut TreeBuilder) {
         }
         root["Links"] = json!({});
     }
+    if shape.no_event_service
+        && let Some(obj) = root.as_object_mut()
+    {
+        obj.remove("EventService");
+    }
     b.add(root, Caps::READ);
     let mut systems = vec![l.href(&l.sys())];
     if shape.missing_member {

@@ -8,6 +8,8 @@ use super::{SELF_BASE, TreeBuilder};
 use crate::store::Caps;
 
 pub(crate) const SUBSCRIPTIONS: &str = "/redfish/v1/EventService/Subscriptions";
+/// The Server-Sent Events stream (bmcweb's path; iDRAC's is the same).
+pub(crate) const SSE: &str = "/redfish/v1/EventService/SSE";
 pub(crate) const TASKS: &str = "/redfish/v1/TaskService/Tasks";
 pub(crate) const TASK_MONITORS: &str = "/redfish/v1/TaskService/TaskMonitors";
 /// Where firmware images are POSTed (multipart); answers 202 with a task like SimpleUpdate.
@@ -19,15 +21,16 @@ pub(crate) const SUBSCRIPTION_CAPS: Caps =
     Caps::patch(&["/Context", "/DeliveryRetryPolicy"]).deletable();
 
 pub(super) fn build(b: &mut TreeBuilder) {
-    event_service(b);
+    if !b.shape().no_event_service {
+        event_service(b);
+    }
     task_service(b);
     update_service(b);
     registries(b);
 }
 
 fn event_service(b: &mut TreeBuilder) {
-    b.add(
-        json!({
+    let mut service = json!({
             "@odata.id": "/redfish/v1/EventService",
             "@odata.type": t::EVENT_SERVICE,
             "Id": "EventService",
@@ -46,7 +49,12 @@ fn event_service(b: &mut TreeBuilder) {
                 }
             },
             "Status": ok_status(),
-        }),
+    });
+    if b.layout().profile.has_sse() && !b.shape().no_sse {
+        service["ServerSentEventUri"] = json!(SSE);
+    }
+    b.add(
+        service,
         Caps::patch(&[
             "/ServiceEnabled",
             "/DeliveryRetryAttempts",
