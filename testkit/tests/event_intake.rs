@@ -514,3 +514,117 @@ async fn the_aggregates_own_events_reach_subscribers_a_bmc_going_down() {
     );
     stack.teardown().await;
 }
+
+/// The next SSE event whose first record satisfies `wanted`, within `within`; every event read
+/// on the way is checked by `each` first.
+async fn next_sse(
+    reader: &mut testkit::events::SseReader,
+    within: Duration,
+    each: impl Fn(&Value),
+    wanted: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let (_, data) = tokio::time::timeout(left, reader.next()).await.ok()??;
+        let record = data["Events"][0].clone();
+        each(&record);
+        if wanted(&record) {
+            return Some(record);
+        }
+    }
+}
+
+fn origin(record: &Value) -> &str {
+    record["OriginOfCondition"]["@odata.id"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+/// End to end: a power change on a sim BMC (taken from its own event stream) reaches SSE
+/// clients of the aggregate through the real frontend, localized; a client filtering on one
+/// server's origin gets that server's events and never the other's.
+#[tokio::test]
+async fn a_bmc_power_change_reaches_sse_clients_localized_and_filtered_by_origin() {
+    const SSE: &str = "/redfish/v1/EventService/SSE";
+    let stack = Stack::start(StackOptions::rack(2, Profile::OpenBmc)).await;
+    stack.wait_for_members("/redfish/v1/Systems", 2).await;
+    for sim in &stack.sims {
+        wait_until("the aggregator follows the BMC's event stream", || async {
+            sim.requests().iter().any(|r| r.path == SSE)
+        })
+        .await;
+    }
+    let (_, s1_system) = sim_system(&stack.sims[0]).await;
+    let (_, s2_system) = sim_system(&stack.sims[1]).await;
+    let s1_origin = format!("/redfish/v1/Systems/s1-{s1_system}");
+    let s2_origin = format!("/redfish/v1/Systems/s2-{s2_system}");
+    let open = |query: String| {
+        let request = stack.admin(Method::GET, &format!("{SSE}{query}"));
+        async move {
+            let r = request.send().await.expect("open the stream");
+            assert_eq!(r.status(), 200);
+            testkit::events::SseReader::new(r)
+        }
+    };
+    let mut all = open(String::new()).await;
+    let mut only_s1 = open(format!("?$filter=OriginResource%20eq%20'{s1_origin}'")).await;
+    let addresses: Vec<String> = stack.sims.iter().map(|s| s.addr().to_string()).collect();
+    let no_address = |record: &Value| {
+        let text = record.to_string();
+        for addr in &addresses {
+            assert!(
+                !text.contains(addr.as_str()),
+                "a BMC address leaked: {text}"
+            );
+        }
+    };
+    let powered_off = |want: &str| {
+        let want = want.to_owned();
+        move |record: &Value| {
+            origin(record) == want
+                && record["MessageId"]
+                    .as_str()
+                    .is_some_and(|m| m.ends_with("ResourcePoweredOff"))
+        }
+    };
+    // s2 first: the unfiltered client sees it (a stream may open a moment after a reset: reset
+    // again until the event arrives).
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        reset(&stack.sims[1], "ForceRestart").await;
+        if next_sse(
+            &mut all,
+            Duration::from_secs(3),
+            no_address,
+            powered_off(&s2_origin),
+        )
+        .await
+        .is_some()
+        {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no s2 event on SSE");
+    }
+    // Then s1: the filtered client's events are all s1's, and its power change comes.
+    let only_s1_origin = |record: &Value| {
+        no_address(record);
+        assert_eq!(origin(record), s1_origin, "filtered out: {record}");
+    };
+    loop {
+        reset(&stack.sims[0], "ForceRestart").await;
+        if next_sse(
+            &mut only_s1,
+            Duration::from_secs(3),
+            only_s1_origin,
+            powered_off(&s1_origin),
+        )
+        .await
+        .is_some()
+        {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no s1 event on SSE");
+    }
+    stack.teardown().await;
+}
