@@ -215,6 +215,10 @@ def check_compose():
     check(cfg["frontend"]["trusted_proxies"] == [apache_ip], f"trusted_proxies is Apache's address ({apache_ip})")
     agg_ip = services["aggregator-svc"]["networks"]["internal"]["ipv4_address"]
     check(agg_ip in cfg["frontend"]["aggregator_endpoint"], "aggregator_endpoint is aggregator-svc's address")
+    agg_mgmt = services["aggregator-svc"]["networks"]["management"]["ipv4_address"]
+    inbound = cfg["aggregator"].get("events_inbound_listen", "")
+    check(inbound.rsplit(":", 1)[0] == agg_mgmt and agg_mgmt in cfg["aggregator"].get("events_inbound_url", ""),
+          f"the BMCs' event listener is on aggregator-svc's management address only ({inbound})")
     fe_ip = services["frontend-svc"]["networks"]["internal"]["ipv4_address"]
     check(fe_ip in services["apache"]["environment"]["REDDRUM_FRONTEND_URL"], "Apache proxies to frontend-svc's address")
     for name, section in (("frontend-svc", cfg["frontend"]), ("aggregator-svc", cfg["aggregator"])):

@@ -226,6 +226,26 @@ else
   fail "could not install redfishtool into .venv"
 fi
 
+# ---- 4b. events: s1 (dmtf profile: push subscriptions only) posts its events to the aggregator's
+# inbound listener on the management network; an SSE client through Apache, filtering on s1's
+# system, gets its power change localized.
+sse_subscribed() {
+  admin GET /redfish/v1/Oem/RedDrum/Bmcs/s1/EventService/Subscriptions
+  [ "$STATUS" = 200 ] && [ "$(json 'd.get("Members@odata.count", 0)')" -ge 1 ]
+}
+wait_until 60 "the aggregator's push subscription at s1" sse_subscribed
+curl -sS -N --cacert "$WORK/tls/tls.crt" --max-time 45 -u "admin:$ADMIN_PW" \
+  "$BASE/redfish/v1/EventService/SSE?\$filter=OriginResource%20eq%20'$S1'" > "$WORK/sse.out" 2>/dev/null &
+sse_pid=$!
+sleep 2
+admin POST "$target" '{"ResetType": "ForceRestart"}'
+sse_got() { grep -q "ResourcePoweredOff" "$WORK/sse.out"; }
+wait_until 30 "s1's power event on the aggregate's SSE stream" sse_got
+kill "$sse_pid" 2>/dev/null || true
+grep -q "\"OriginOfCondition\":{\"@odata.id\":\"$S1\"}" "$WORK/sse.out" || fail "SSE event not localized: $(cat "$WORK/sse.out")"
+! grep -q "172\.31\.241\." "$WORK/sse.out" || fail "SSE event shows a BMC address: $(cat "$WORK/sse.out")"
+ok "s1 pushes its events to the inbound listener; its power change reached an SSE client through Apache, localized ($S1)"
+
 # ---- 5. state to survive a restart: account, session, rack property
 E2E_USER="e2e-op"
 E2E_PW="E2e-$(openssl rand -hex 6)"
