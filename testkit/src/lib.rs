@@ -363,6 +363,29 @@ impl Stack {
         self.aggregator = Some(spawn_aggregator(config, listener, Some(ops)));
     }
 
+    /// Stops the frontend alone (the aggregator keeps running): its address refuses connections.
+    pub async fn stop_frontend(&mut self) {
+        if let Some(f) = self.frontend.take() {
+            f.stop().await;
+        }
+    }
+
+    /// Starts the frontend again on the address it had (clients' URLs stay right), same state
+    /// directory and aggregator.
+    pub async fn start_frontend_again(&mut self) {
+        assert!(self.frontend.is_none(), "stop_frontend first");
+        let addr = self.base.trim_start_matches("http://").to_owned();
+        let listener = bind_retrying(&addr).await;
+        let ops = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        self.frontend_ops = format!("http://{}", ops.local_addr().expect("addr"));
+        let config = frontend_config(self.frontend_state.path(), &self.agg_endpoint);
+        let clock = self
+            .frontend_clock
+            .clone()
+            .unwrap_or_else(|| Arc::new(SystemClock));
+        self.frontend = Some(spawn_frontend(config, listener, Some(ops), clock));
+    }
+
     /// GET of an operations listener path (`{ops}/metrics`...): status and body text.
     pub async fn ops_get(&self, url: &str) -> (u16, String) {
         let r = self.client.get(url).send().await.expect("ops request");

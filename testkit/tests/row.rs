@@ -1,0 +1,386 @@
+//! A row of racks: a row aggregator whose BMCs are two rack aggregates (their frontends, over
+//! real HTTP, each with an Operator account of its own). Every system of both racks is listed at
+//! the row as `<rackId>-<bmcId>-<memberId>`; a crawl from the row's ServiceRoot resolves every
+//! link and shows no rack or BMC address; a reset through the row reaches the right BMC once; a
+//! BMC down in a rack answers 503 at the row while the rest answers; a rack that goes away is cut
+//! off by the row's breaker and shown down on its source, and is served again when it returns; a
+//! rack is added at run time as an AggregationSource; a rack's events reach the row's clients,
+//! localized once more.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+use testkit::bmc_sim::{Fault, Profile};
+use testkit::events::SseReader;
+use testkit::{Stack, StackOptions, crawl};
+
+const SOURCES: &str = "/redfish/v1/AggregationService/AggregationSources";
+const SSE: &str = "/redfish/v1/EventService/SSE";
+const SUBMIT: &str = "/redfish/v1/EventService/Actions/EventService.SubmitTestEvent";
+/// The account each rack gives the row: Operator (reads, resets, event streams), Administrator
+/// where the row is to read and change the rack aggregator's own settings (its certificates
+/// take ConfigureManager).
+const ROW_USER: &str = "row";
+const ROW_PASSWORD: &str = "row-operator-pw-1";
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// The two racks: r1 of OpenBMC servers (ids `system`, an event stream each), r2 of iDRACs
+/// (ids `System.Embedded.1`, absolute URLs).
+const RACK1: Profile = Profile::OpenBmc;
+const RACK2: Profile = Profile::Idrac;
+
+/// A rack stack of two simulated BMCs with the row's account in `role`.
+async fn rack(profile: Profile, role: &str) -> Stack {
+    let rack = Stack::start(StackOptions::rack(2, profile)).await;
+    rack.create_account(ROW_USER, ROW_PASSWORD, role).await;
+    rack.wait_for_members("/redfish/v1/Systems", 2).await;
+    rack
+}
+
+/// The `[[bmcs]]` entry of a rack at the row.
+fn rack_entry(id: &str, rack: &Stack) -> String {
+    format!(
+        "[[bmcs]]\nid = \"{id}\"\nurl = \"{}\"\nusername = \"{ROW_USER}\"\npassword = \"{ROW_PASSWORD}\"\n",
+        rack.base
+    )
+}
+
+/// A row aggregate over `racks` (id, rack stack) from its config file: a stack with no BMC of
+/// its own, the racks' frontends as its BMCs. A short backoff so a rack back is used soon.
+async fn row(racks: &[(&str, &Stack)]) -> Stack {
+    let mut options = StackOptions::rack(0, Profile::Dmtf);
+    options.extra_aggregator_toml = "retry_max_secs = 2\n".to_owned()
+        + &racks
+            .iter()
+            .map(|(id, r)| rack_entry(id, r))
+            .collect::<String>();
+    Stack::start(options).await
+}
+
+fn members(body: &Value) -> Vec<String> {
+    let mut out: Vec<String> = body["Members"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|x| x["@odata.id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Every system of both racks, as the row names them.
+const ROW_SYSTEMS: [&str; 4] = [
+    "/redfish/v1/Systems/r1-s1-system",
+    "/redfish/v1/Systems/r1-s2-system",
+    "/redfish/v1/Systems/r2-s1-System.Embedded.1",
+    "/redfish/v1/Systems/r2-s2-System.Embedded.1",
+];
+
+/// `reddrum_bmc_breaker_open{bmc="<id>"}` of the row's aggregator.
+async fn breaker_open(row: &Stack, id: &str) -> bool {
+    let (_, text) = row.ops_get(&format!("{}/metrics", row.agg_ops)).await;
+    let line = format!("reddrum_bmc_breaker_open{{bmc=\"{id}\"}} 1");
+    text.lines().any(|l| l == line)
+}
+
+async fn teardown(row: Stack, racks: Vec<Stack>) {
+    row.teardown().await;
+    for r in racks {
+        r.teardown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_row_lists_crawls_and_resets_through_two_racks() {
+    let (r1, r2) = (
+        rack(RACK1, "Administrator").await,
+        rack(RACK2, "Administrator").await,
+    );
+    let row = row(&[("r1", &r1), ("r2", &r2)]).await;
+    let systems = row.wait_for_members("/redfish/v1/Systems", 4).await;
+    assert_eq!(members(&systems), ROW_SYSTEMS);
+
+    // A crawl from the row's ServiceRoot: every link resolves, no rack or BMC address shows.
+    const LIMIT: usize = 3000;
+    let resources = crawl(&row, "/redfish/v1", LIMIT).await;
+    assert!(resources.len() < LIMIT, "the crawl did not end");
+    let racks: Vec<String> = [&r1, &r2]
+        .iter()
+        .map(|r| r.base.trim_start_matches("http://").to_owned())
+        .collect();
+    let bmcs: Vec<String> = r1
+        .sims
+        .iter()
+        .chain(&r2.sims)
+        .map(|s| s.addr().to_string())
+        .collect();
+    let mut failures = Vec::new();
+    for (path, status, body) in &resources {
+        if *status != 200 {
+            failures.push(format!("{path}: {status} {body}"));
+        }
+        // The row's own sources name the racks they read (their configuration): nothing else.
+        let mut shown = body.clone();
+        if path.starts_with(SOURCES) {
+            shown["HostName"] = Value::Null;
+        }
+        let text = shown.to_string();
+        // No rack address at all; no BMC Redfish URI (a BMC's web-GUI launch URL is kept as the
+        // BMC gave it, as in a rack: an out-of-band link the aggregate has nothing to serve at).
+        let leaks = racks
+            .iter()
+            .map(String::as_str)
+            .chain(bmcs.iter().map(|b| b.as_str()))
+            .filter(|addr| {
+                text.contains(&format!("{addr}/redfish"))
+                    || (racks.iter().any(|r| r == addr) && text.contains(addr))
+            });
+        for addr in leaks {
+            let at = text.find(addr).unwrap_or(0);
+            let around = &text[at.saturating_sub(60)..(at + 60).min(text.len())];
+            failures.push(format!("{path}: shows {addr}: ...{around}..."));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for system in ROW_SYSTEMS {
+        assert!(
+            resources.iter().any(|(p, ..)| p == system),
+            "{system} not crawled"
+        );
+    }
+    eprintln!("crawled {} resources through the row", resources.len());
+
+    // A reset through the row reaches r2's s2 once, and no other BMC.
+    let resets = |stack: &Stack| -> Vec<usize> {
+        stack
+            .sims
+            .iter()
+            .map(|s| {
+                s.requests()
+                    .iter()
+                    .filter(|r| r.method == "POST" && r.path.ends_with("/ComputerSystem.Reset"))
+                    .count()
+            })
+            .collect()
+    };
+    let r = testkit::send(
+        row.admin(
+            Method::POST,
+            "/redfish/v1/Systems/r2-s2-System.Embedded.1/Actions/ComputerSystem.Reset",
+        )
+        .json(&json!({"ResetType": "ForceRestart"})),
+    )
+    .await;
+    assert!((200..300).contains(&r.status), "{} {}", r.status, r.body);
+    assert_eq!(resets(&r2), [0, 1]);
+    assert_eq!(resets(&r1), [0, 0]);
+    let reached = r2.sims[1]
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/ComputerSystem.Reset"))
+        .expect("the reset");
+    assert_eq!(
+        reached.path,
+        "/redfish/v1/Systems/System.Embedded.1/Actions/ComputerSystem.Reset"
+    );
+
+    // A BMC down in rack 1: its members answer 503 at the row, the rest of both racks 200.
+    r1.sims[0].set_fault(Fault::Down);
+    let r = testkit::send(row.admin(Method::GET, "/redfish/v1/Systems/r1-s1-system")).await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.message(), "ServiceTemporarilyUnavailable", "{}", r.body);
+    for other in &ROW_SYSTEMS[1..] {
+        let (status, body) = row.get(other).await;
+        assert_eq!(status, 200, "{other}: {body}");
+    }
+    let (_, systems) = row.get("/redfish/v1/Systems").await;
+    assert_eq!(members(&systems), ROW_SYSTEMS, "still listed");
+    r1.sims[0].set_fault(Fault::None);
+    row.wait_for_status("/redfish/v1/Systems/r1-s1-system", 200, DEADLINE)
+        .await;
+    teardown(row, vec![r1, r2]).await;
+}
+
+#[tokio::test]
+async fn a_rack_that_goes_away_is_cut_off_at_the_row_and_served_when_it_returns() {
+    let (mut r1, r2) = (rack(RACK1, "Operator").await, rack(RACK2, "Operator").await);
+    let row = row(&[("r1", &r1), ("r2", &r2)]).await;
+    row.wait_for_members("/redfish/v1/Systems", 4).await;
+    let source = format!("{SOURCES}/r1");
+    row.until(&source, DEADLINE, |s| s["Status"]["Health"] == "OK")
+        .await;
+
+    // Rack 1's frontend stops: connections to it are refused.
+    r1.stop_frontend().await;
+    let r = testkit::send(row.admin(Method::GET, "/redfish/v1/Systems/r1-s1-system")).await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.header("retry-after").is_some());
+    assert_eq!(
+        r.body["error"]["@Message.ExtendedInfo"][0]["Oem"]["RedDrum"]["Bmc"], "r1",
+        "{}",
+        r.body
+    );
+    // The row's breaker for r1 is open: its members answer at once, without trying the rack.
+    assert!(breaker_open(&row, "r1").await);
+    for path in [
+        "/redfish/v1/Systems/r1-s2-system",
+        "/redfish/v1/Systems/r1-s1-system/Bios",
+    ] {
+        let r = testkit::send(row.admin(Method::GET, path)).await;
+        assert_eq!(r.status, 503, "{path}: {}", r.body);
+    }
+    for path in &ROW_SYSTEMS[2..] {
+        let (status, body) = row.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    assert!(!breaker_open(&row, "r2").await);
+    let down = row
+        .until(&source, DEADLINE, |s| s["Status"]["Health"] == "Critical")
+        .await;
+    assert_eq!(down["Status"]["State"], "UnavailableOffline", "{down}");
+    let (_, systems) = row.get("/redfish/v1/Systems").await;
+    assert_eq!(members(&systems), ROW_SYSTEMS, "still listed");
+
+    // Back on the same address: the row's probe closes the breaker, the source is OK again.
+    r1.start_frontend_again().await;
+    row.wait_for_status("/redfish/v1/Systems/r1-s1-system", 200, DEADLINE)
+        .await;
+    row.until(&source, DEADLINE, |s| s["Status"]["Health"] == "OK")
+        .await;
+    assert!(!breaker_open(&row, "r1").await);
+    teardown(row, vec![r1, r2]).await;
+}
+
+#[tokio::test]
+async fn a_rack_added_at_run_time_is_listed_at_the_row() {
+    let (r1, r2) = (rack(RACK1, "Operator").await, rack(RACK2, "Operator").await);
+    let row = row(&[("r1", &r1)]).await;
+    row.wait_for_members("/redfish/v1/Systems", 2).await;
+    let r = testkit::send(row.admin(Method::POST, SOURCES).json(&json!({
+        "HostName": r2.base, "UserName": ROW_USER, "Password": ROW_PASSWORD, "Id": "r2",
+    })))
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let systems = row.wait_for_members("/redfish/v1/Systems", 4).await;
+    assert_eq!(members(&systems), ROW_SYSTEMS);
+    let source = row
+        .until(&format!("{SOURCES}/r2"), DEADLINE, |s| {
+            s["Status"]["Health"] == "OK"
+        })
+        .await;
+    assert_eq!(source["Password"], Value::Null);
+    let (status, body) = row.get("/redfish/v1/Systems/r2-s1-System.Embedded.1").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Id"], "r2-s1-System.Embedded.1");
+    teardown(row, vec![r1, r2]).await;
+}
+
+/// Reads `stream` until a record `pick` holds of; None past `within`.
+async fn next_record(
+    stream: &mut SseReader,
+    within: Duration,
+    pick: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let (_, data) = tokio::time::timeout(left, stream.next()).await.ok()??;
+        for record in data["Events"].as_array().cloned().unwrap_or_default() {
+            if pick(&record) {
+                return Some(record);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_racks_events_reach_the_rows_clients_localized_once_more() {
+    let (r1, r2) = (rack(RACK1, "Operator").await, rack(RACK2, "Operator").await);
+    let row = row(&[("r1", &r1), ("r2", &r2)]).await;
+    row.wait_for_members("/redfish/v1/Systems", 4).await;
+    let r = row
+        .admin(Method::GET, SSE)
+        .send()
+        .await
+        .expect("open the row's stream");
+    assert_eq!(r.status(), 200);
+    let mut stream = SseReader::new(r);
+
+    // A test event at rack 1 about its s1's system: the row's stream carries it, its origin in
+    // the row's URI space. (The row may be opening rack 1's stream still: submit until one
+    // arrives.)
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut n = 0;
+    let record = loop {
+        n += 1;
+        let id = format!("rack-test-{n}");
+        let r = testkit::send(r1.admin(Method::POST, SUBMIT).json(&json!({
+            "EventId": id, "MessageId": "Base.1.22.Success",
+            "OriginOfCondition": "/redfish/v1/Systems/s1-system",
+        })))
+        .await;
+        assert_eq!(r.status, 204, "{}", r.body);
+        let got = next_record(&mut stream, Duration::from_secs(2), |rec| {
+            rec["EventId"]
+                .as_str()
+                .is_some_and(|e| e.contains("rack-test-"))
+        })
+        .await;
+        if let Some(record) = got {
+            break record;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no rack event at the row within {DEADLINE:?}"
+        );
+    };
+    assert_eq!(
+        record["OriginOfCondition"]["@odata.id"], "/redfish/v1/Systems/r1-s1-system",
+        "{record}"
+    );
+    assert!(
+        record["EventId"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("r1-rack-test-")),
+        "{record}"
+    );
+
+    // A power change at a BMC of rack 1 (a reset through the row): the BMC's event, localized by
+    // the rack and again by the row.
+    let r = testkit::send(
+        row.admin(
+            Method::POST,
+            "/redfish/v1/Systems/r1-s2-system/Actions/ComputerSystem.Reset",
+        )
+        .json(&json!({"ResetType": "ForceOff"})),
+    )
+    .await;
+    assert!((200..300).contains(&r.status), "{} {}", r.status, r.body);
+    let record = next_record(&mut stream, DEADLINE, |rec| {
+        rec["MessageId"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("ResourcePoweredOff"))
+    })
+    .await
+    .expect("the power event at the row");
+    assert_eq!(
+        record["OriginOfCondition"]["@odata.id"], "/redfish/v1/Systems/r1-s2-system",
+        "{record}"
+    );
+    assert!(
+        record["EventId"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("r1-s2-")),
+        "{record}"
+    );
+    let text = record.to_string();
+    for addr in std::iter::once(r1.base.trim_start_matches("http://").to_owned())
+        .chain(r1.sims.iter().map(|s| s.addr().to_string()))
+    {
+        assert!(!text.contains(&addr), "{addr} leaked: {text}");
+    }
+    drop(stream);
+    teardown(row, vec![r1, r2]).await;
+}
