@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 use testkit::bmc_sim::{Fault, Profile};
-use testkit::events::SseReader;
+use testkit::events::{Sink, SseReader};
 use testkit::{Stack, StackOptions, crawl};
 
 const SOURCES: &str = "/redfish/v1/AggregationService/AggregationSources";
@@ -240,6 +240,11 @@ async fn a_rack_that_goes_away_is_cut_off_at_the_row_and_served_when_it_returns(
         .until(&source, DEADLINE, |s| s["Status"]["Health"] == "Critical")
         .await;
     assert_eq!(down["Status"]["State"], "UnavailableOffline", "{down}");
+    let (_, enclosure) = row.get("/redfish/v1/Chassis/Rack1").await;
+    assert_eq!(
+        enclosure["Status"]["HealthRollup"], "Warning",
+        "{enclosure}"
+    );
     let (_, systems) = row.get("/redfish/v1/Systems").await;
     assert_eq!(members(&systems), ROW_SYSTEMS, "still listed");
 
@@ -250,6 +255,10 @@ async fn a_rack_that_goes_away_is_cut_off_at_the_row_and_served_when_it_returns(
     row.until(&source, DEADLINE, |s| s["Status"]["Health"] == "OK")
         .await;
     assert!(!breaker_open(&row, "r1").await);
+    row.until("/redfish/v1/Chassis/Rack1", DEADLINE, |c| {
+        c["Status"]["HealthRollup"] == "OK"
+    })
+    .await;
     teardown(row, vec![r1, r2]).await;
 }
 
@@ -307,6 +316,13 @@ async fn a_racks_events_reach_the_rows_clients_localized_once_more() {
         .expect("open the row's stream");
     assert_eq!(r.status(), 200);
     let mut stream = SseReader::new(r);
+    let mut sink = Sink::start(200).await;
+    let r = testkit::send(
+        row.admin(Method::POST, "/redfish/v1/EventService/Subscriptions")
+            .json(&json!({"Destination": sink.url, "Protocol": "Redfish"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
 
     // A test event at rack 1 about its s1's system: the row's stream carries it, its origin in
     // the row's URI space. (The row may be opening rack 1's stream still: submit until one
@@ -346,6 +362,24 @@ async fn a_racks_events_reach_the_rows_clients_localized_once_more() {
             .is_some_and(|e| e.starts_with("r1-rack-test-")),
         "{record}"
     );
+    // The row's subscriber gets the same record (the row's own events may come first).
+    let delivered = loop {
+        let received = sink.next().await;
+        let records = received.body["Events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(r) = records
+            .into_iter()
+            .find(|r| r["EventId"] == record["EventId"])
+        {
+            break r;
+        }
+    };
+    assert_eq!(
+        delivered["OriginOfCondition"]["@odata.id"], "/redfish/v1/Systems/r1-s1-system",
+        "{delivered}"
+    );
 
     // A power change at a BMC of rack 1 (a reset through the row): the BMC's event, localized by
     // the rack and again by the row.
@@ -383,4 +417,46 @@ async fn a_racks_events_reach_the_rows_clients_localized_once_more() {
     }
     drop(stream);
     teardown(row, vec![r1, r2]).await;
+}
+
+/// A BMC that hangs inside a rack costs the row nothing but that BMC's own requests, provided the
+/// row waits longer than the rack (`request_timeout_ms` of the row above the racks'): the rack
+/// answers 504 and then 503 at once from its own breaker, the row passes that through, and the
+/// row's breaker for the rack stays closed, so the rack's other servers answer as usual.
+#[tokio::test]
+async fn a_hung_bmc_in_a_rack_costs_the_row_nothing_but_its_own_requests() {
+    let mut options = StackOptions::rack(2, RACK1);
+    options.request_timeout_ms = 1_500;
+    let r1 = Stack::start(options).await;
+    r1.create_account(ROW_USER, ROW_PASSWORD, "Operator").await;
+    r1.wait_for_members("/redfish/v1/Systems", 2).await;
+    let mut options = StackOptions::rack(0, Profile::Dmtf);
+    options.request_timeout_ms = 6_000;
+    options.extra_aggregator_toml = rack_entry("r1", &r1);
+    let row = Stack::start(options).await;
+    row.wait_for_members("/redfish/v1/Systems", 2).await;
+
+    r1.sims[0].set_fault(Fault::Hang);
+    let r = testkit::send(row.admin(Method::GET, "/redfish/v1/Systems/r1-s1-system")).await;
+    assert_eq!(
+        r.status, 504,
+        "the rack's timeout, passed through: {}",
+        r.body
+    );
+    let r = testkit::send(row.admin(Method::GET, "/redfish/v1/Systems/r1-s1-system")).await;
+    assert_eq!(
+        r.status, 503,
+        "the rack's breaker, passed through: {}",
+        r.body
+    );
+    assert!(
+        !breaker_open(&row, "r1").await,
+        "the row never cut the rack off"
+    );
+    let (status, body) = row.get("/redfish/v1/Systems/r1-s2-system").await;
+    assert_eq!(status, 200, "{body}");
+    r1.sims[0].set_fault(Fault::None);
+    row.wait_for_status("/redfish/v1/Systems/r1-s1-system", 200, DEADLINE)
+        .await;
+    teardown(row, vec![r1]).await;
 }
