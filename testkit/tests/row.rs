@@ -7,12 +7,16 @@
 //! rack is added at run time as an AggregationSource; a rack's events reach the row's clients,
 //! localized once more.
 
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use reqwest::Method;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Duration;
 use testkit::bmc_sim::{Fault, Profile};
 use testkit::events::{Sink, SseReader};
 use testkit::{Stack, StackOptions, crawl};
+use tokio::net::{TcpListener, TcpStream};
 
 const SOURCES: &str = "/redfish/v1/AggregationService/AggregationSources";
 const SSE: &str = "/redfish/v1/EventService/SSE";
@@ -459,4 +463,143 @@ async fn a_hung_bmc_in_a_rack_costs_the_row_nothing_but_its_own_requests() {
     row.wait_for_status("/redfish/v1/Systems/r1-s1-system", 200, DEADLINE)
         .await;
     teardown(row, vec![r1]).await;
+}
+
+/// A rack's TLS front door (what its Apache is in production), with a certificate for
+/// 127.0.0.1 signed by a CA of its own: TLS is terminated and the bytes relayed to the rack's
+/// frontend. Returns (`https://127.0.0.1:PORT`, the CA's PEM).
+async fn tls_front(rack: &Stack) -> (String, String) {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "Row Test CA");
+    let ca_key = KeyPair::generate().expect("ca key");
+    let ca_pem = ca_params.self_signed(&ca_key).expect("ca").pem();
+    let ca = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().expect("key");
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .expect("params")
+        .signed_by(&key, &ca)
+        .expect("cert");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("https://{}", listener.local_addr().expect("addr"));
+    let backend = rack.base.trim_start_matches("http://").to_owned();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, backend) = (acceptor.clone(), backend.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let Ok(mut plain) = TcpStream::connect(&backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    (url, ca_pem)
+}
+
+/// Racks behind TLS: one trusted through its CA (`ca_file`), one by its pinned certificate
+/// (`trust_on_first_use`); listing, a reset and events cross both. A source that trusts neither
+/// (the system roots) is refused, so the certificate is checked.
+#[tokio::test]
+async fn racks_behind_tls_are_trusted_by_their_ca_or_a_pinned_certificate() {
+    let (r1, r2) = (rack(RACK1, "Operator").await, rack(RACK2, "Operator").await);
+    let ((front1, ca1), (front2, _)) = (tls_front(&r1).await, tls_front(&r2).await);
+    let dir = tempfile::tempdir().expect("dir");
+    let ca_file = dir.path().join("rack1-ca.pem");
+    std::fs::write(&ca_file, ca1).expect("write the CA");
+    let mut options = StackOptions::rack(0, Profile::Dmtf);
+    options.extra_aggregator_toml = format!(
+        "retry_max_secs = 2\n\
+         [[bmcs]]\nid = \"r1\"\nurl = \"{front1}\"\nusername = \"{ROW_USER}\"\npassword = \"{ROW_PASSWORD}\"\nca_file = \"{}\"\n\
+         [[bmcs]]\nid = \"r2\"\nurl = \"{front2}\"\nusername = \"{ROW_USER}\"\npassword = \"{ROW_PASSWORD}\"\ntrust_on_first_use = true\n",
+        ca_file.display()
+    );
+    let row = Stack::start(options).await;
+    let systems = row.wait_for_members("/redfish/v1/Systems", 4).await;
+    assert_eq!(members(&systems), ROW_SYSTEMS);
+    let pinned = row
+        .until(&format!("{SOURCES}/r2"), DEADLINE, |s| {
+            s["Oem"]["RedDrum"]["CertificateFingerprint"].is_string()
+        })
+        .await;
+    assert_eq!(pinned["Status"]["Health"], "OK", "{pinned}");
+
+    // A reset through TLS reaches its BMC once; rack 1's events arrive over TLS.
+    let r = testkit::send(
+        row.admin(
+            Method::POST,
+            "/redfish/v1/Systems/r2-s1-System.Embedded.1/Actions/ComputerSystem.Reset",
+        )
+        .json(&json!({"ResetType": "ForceRestart"})),
+    )
+    .await;
+    assert!((200..300).contains(&r.status), "{} {}", r.status, r.body);
+    let resets = r2.sims[0]
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/ComputerSystem.Reset"))
+        .count();
+    assert_eq!(resets, 1);
+    let r = row
+        .admin(Method::GET, SSE)
+        .send()
+        .await
+        .expect("open the row's stream");
+    let mut stream = SseReader::new(r);
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let record = loop {
+        let r = testkit::send(r1.admin(Method::POST, SUBMIT).json(&json!({
+            "EventId": "over-tls", "OriginOfCondition": "/redfish/v1/Systems/s2-system",
+        })))
+        .await;
+        assert_eq!(r.status, 204, "{}", r.body);
+        if let Some(record) = next_record(&mut stream, Duration::from_secs(2), |rec| {
+            rec["EventId"] == "r1-over-tls"
+        })
+        .await
+        {
+            break record;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no event over TLS");
+    };
+    assert_eq!(
+        record["OriginOfCondition"]["@odata.id"],
+        "/redfish/v1/Systems/r1-s2-system"
+    );
+
+    // The same rack added with neither its CA nor a pin: its certificate is refused.
+    let r = testkit::send(row.admin(Method::POST, SOURCES).json(&json!({
+        "HostName": front1, "UserName": ROW_USER, "Password": ROW_PASSWORD, "Id": "r3",
+    })))
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let refused = row
+        .until(&format!("{SOURCES}/r3"), DEADLINE, |s| {
+            s["Status"]["Health"] == "Critical"
+        })
+        .await;
+    assert_eq!(
+        refused["Status"]["State"], "UnavailableOffline",
+        "{refused}"
+    );
+    let (_, systems) = row.get("/redfish/v1/Systems").await;
+    assert_eq!(members(&systems), ROW_SYSTEMS, "nothing listed from r3");
+    drop(stream);
+    teardown(row, vec![r1, r2]).await;
 }
