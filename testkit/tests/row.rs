@@ -1,11 +1,12 @@
 //! A row of racks: a row aggregator whose BMCs are two rack aggregates (their frontends, over
-//! real HTTP, each with an Operator account of its own). Every system of both racks is listed at
-//! the row as `<rackId>-<bmcId>-<memberId>`; a crawl from the row's ServiceRoot resolves every
+//! real HTTP, each with an account of its own for the row). Every system of both racks is listed
+//! at the row as `<rackId>-<bmcId>-<memberId>`; a crawl from the row's ServiceRoot resolves every
 //! link and shows no rack or BMC address; a reset through the row reaches the right BMC once; a
-//! BMC down in a rack answers 503 at the row while the rest answers; a rack that goes away is cut
-//! off by the row's breaker and shown down on its source, and is served again when it returns; a
-//! rack is added at run time as an AggregationSource; a rack's events reach the row's clients,
-//! localized once more.
+//! BMC down in a rack answers 503 at the row while the rest answers; a hung BMC in a rack costs
+//! the row only its own requests; a rack that goes away is cut off by the row's breaker and shown
+//! down on its source, and is served again when it returns; a rack is added at run time as an
+//! AggregationSource; a rack's events reach the row's clients, localized once more; racks behind
+//! TLS are trusted by their CA or a pinned certificate, and refused otherwise.
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use reqwest::Method;
