@@ -147,8 +147,15 @@ def click_action(driver, action):
     return True
 
 
-def action_result(driver, timeout=90):
-    return wait(driver, "task", lambda d: (s := d.find_element(By.ID, "action-status")).get_attribute("data-state") in ("done", "failed") and s.text, timeout)
+def action_result(driver, label, timeout=90):
+    """The outcome the page shows for the action `label` (state and text read at once: the status
+    line of the previous action stays until the new one's first update)."""
+    def ended(d):
+        state, text = d.execute_script(
+            "const s = document.getElementById('action-status');"
+            " return s ? [s.dataset.state, s.textContent] : [null, ''];")
+        return state in ("done", "failed") and text.startswith(label) and text
+    return wait(driver, "task", ended, timeout)
 
 
 def main():
@@ -236,7 +243,7 @@ def run(driver, bmcs):
     check(f"{target} is on at its BMC before", before == "On", before)
     slot(driver, target).click()
     check("Force off: confirmation and request", click_action(driver, "ForceOff"))
-    result = action_result(driver)
+    result = action_result(driver, "Force off")
     check("the page reports the action completed", result and "Completed" in result, result)
     after = sim_system(target).get("PowerState")
     check(f"{target}'s BMC says Off", after == "Off", after)
@@ -244,7 +251,7 @@ def run(driver, bmcs):
     check("the elevation shows it Off", shown, attr(driver, target, "data-power"))
     shot(driver, "power-off.png")
     click_action(driver, "On")
-    result = action_result(driver)
+    result = action_result(driver, "Power on")
     check("Power on completes and the BMC says On", result and "Completed" in result and sim_system(target).get("PowerState") == "On", result)
 
     # PDU reseat (configured for s1): the aggregator's Task is followed to its end.
@@ -252,14 +259,14 @@ def run(driver, bmcs):
     check("PDU reseat: confirmation and request", click_action(driver, "PduReseat"))
     running = wait(driver, "task", lambda d: "task" in d.find_element(By.ID, "action-status").text, 20)
     check("the page follows the reseat's Task", running)
-    result = action_result(driver)
+    result = action_result(driver, "PDU reseat")
     check("the reseat Task completes", result and "PDU reseat: Completed" in result, result)
     reseats = open(os.environ["UI_RESEATS"]).read() if os.path.exists(os.environ.get("UI_RESEATS", "")) else ""
     check("the PDU command ran for s1's socket", "s1 7" in reseats, reseats)
     shot(driver, "task.png")
     led_before = sim_system(target).get("LocationIndicatorActive")
     check("Locator LED: confirmation and request", click_action(driver, "Locator"))
-    result = action_result(driver)
+    result = action_result(driver, "Locator LED")
     led_after = sim_system(target).get("LocationIndicatorActive")
     check("the locator LED changes at the BMC", result and "Completed" in result and led_after is (not led_before), (result, led_before, led_after))
 
