@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # A firmware image pushed to the whole rack must not cost memory in proportion to its size: the
-# real binaries (4 bmc-sim BMCs over HTTPS, aggregator-svc, frontend-svc) as processes, a 10 MiB
-# and then a 100 MiB image (generated into a file, streamed by curl -F) POSTed multipart to the
+# real binaries (4 bmc-sim BMCs over HTTPS, aggregator-svc, frontend-svc) as processes, a 10 MiB,
+# a 100 MiB and a 300 MiB image (generated into a file, streamed by curl -F) POSTed multipart to the
 # aggregate's MultipartHttpPushUri targeting all four BMCs. After each push: the Task completed,
 # every BMC received exactly the image (size and SHA-256 as bmc-sim's /sim/pushes records them),
-# and the peak RSS (VmHWM) of the aggregator and the frontend. Fails when the 100 MiB push raised
-# either peak by more than MARGIN_MIB over the 10 MiB one (a service holding the image would
-# grow by 90 MiB or more, four times over in the aggregator if it buffered per BMC).
+# and the peak RSS (VmHWM) of the aggregator and the frontend. Fails when the 300 MiB push raised
+# either peak by more than MARGIN_MIB over the 100 MiB one (a service holding the image would
+# grow by 200 MiB or more, four times over in the aggregator if it buffered per BMC). The 10 MiB
+# push is reported too; the first pushes warm the allocator (in CI the 100 MiB push raised the
+# debug aggregator's peak by 12 to 44 MiB over the 10 MiB one), so the bound is read after them.
 # The report line goes to stdout and results/update-rss.txt.
 #   STACK_BIN_DIR=DIR scripts/test.d/update-rss.sh   # prebuilt binaries instead of target/debug
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-MARGIN_MIB="${MARGIN_MIB:-40}"
+MARGIN_MIB="${MARGIN_MIB:-64}"  # a service holding the 300 MiB image would exceed it three times over
 T0=$(date +%s)
 say() { printf '[update-rss +%3ds] %s\n' "$(($(date +%s) - T0))" "$*"; }
 
@@ -66,11 +68,12 @@ print("ok" if ok else "BAD(%s bytes)" % last["bytes"], end=" ")' "$((mib * 1024 
 }
 
 push 10
-AGG_10="$AGG_AFTER"; FE_10="$FE_AFTER"
 push 100
-AGG_GROWTH=$(( (AGG_AFTER - AGG_10) / 1024 ))
-FE_GROWTH=$(( (FE_AFTER - FE_10) / 1024 ))
-summary="100 MiB vs 10 MiB: aggregator peak +${AGG_GROWTH} MiB, frontend peak +${FE_GROWTH} MiB (allowed: ${MARGIN_MIB} MiB)"
+AGG_100="$AGG_AFTER"; FE_100="$FE_AFTER"
+push 300
+AGG_GROWTH=$(( (AGG_AFTER - AGG_100) / 1024 ))
+FE_GROWTH=$(( (FE_AFTER - FE_100) / 1024 ))
+summary="300 MiB vs 100 MiB: aggregator peak +${AGG_GROWTH} MiB, frontend peak +${FE_GROWTH} MiB (allowed: ${MARGIN_MIB} MiB)"
 say "$summary"
 mkdir -p results
 { date -u +%Y-%m-%dT%H:%M:%SZ; printf '%s' "$REPORT"; echo "$summary"; } > results/update-rss.txt
