@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod health;
+pub mod listener;
 pub mod ops;
 pub mod secret;
 pub mod settings;

@@ -10,15 +10,12 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use prometheus_client::registry::Registry;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// Connections served at once; more wait in the kernel's backlog.
@@ -42,49 +39,16 @@ pub struct Ops {
 /// Serves `ops` on `listener` until `stop` is cancelled; open connections are then dropped
 /// (every answer here is small and quick: nothing worth waiting for).
 pub async fn serve(listener: TcpListener, ops: Ops, stop: CancellationToken) {
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let mut connections = JoinSet::new();
-    loop {
-        let permit = tokio::select! {
-            () = stop.cancelled() => break,
-            p = permits.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
-        let accepted = tokio::select! {
-            () = stop.cancelled() => break,
-            a = listener.accept() => a,
-        };
-        // Reap finished connections so the set stays as small as the live ones.
-        while connections.try_join_next().is_some() {}
-        let (stream, _) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(error = %e, "operations listener: accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    let limits = crate::listener::Limits {
+        name: "operations",
+        max_connections: MAX_CONNECTIONS,
+        header_timeout: HEADER_TIMEOUT,
+    };
+    crate::listener::serve_http1(listener, limits, stop, move |request| {
         let ops = ops.clone();
-        connections.spawn(async move {
-            let _permit = permit;
-            let service = hyper::service::service_fn(move |request| {
-                let ops = ops.clone();
-                async move { Ok::<_, std::convert::Infallible>(answer(&ops, request).await) }
-            });
-            let served = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-            if let Err(e) = served {
-                tracing::debug!(error = %e, "operations listener: connection ended");
-            }
-        });
-    }
-    connections.shutdown().await;
+        async move { answer(&ops, request).await }
+    })
+    .await;
 }
 
 async fn answer(ops: &Ops, request: Request<Incoming>) -> Response<Full<Bytes>> {

@@ -14,14 +14,11 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use redfish::messages::Message;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// Largest event payload accepted.
@@ -46,63 +43,31 @@ pub async fn serve(
     };
     let url = Arc::new(url);
     tracing::info!(addr = ?listener.local_addr().ok(), "inbound event listener: BMCs POST their events here");
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let mut connections = JoinSet::new();
-    loop {
-        let permit = tokio::select! {
-            () = stop.cancelled() => break,
-            p = permits.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
-        let accepted = tokio::select! {
-            () = stop.cancelled() => break,
-            a = listener.accept() => a,
-        };
-        while connections.try_join_next().is_some() {}
-        let (stream, _) = match accepted {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(error = %e, "inbound event listener: accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    let limits = svc_common::listener::Limits {
+        name: "inbound events",
+        max_connections: MAX_CONNECTIONS,
+        header_timeout: HEADER_TIMEOUT,
+    };
+    svc_common::listener::serve_http1(listener, limits, stop, move |request| {
         let (state, shared, url) = (state.clone(), shared.clone(), url.clone());
-        connections.spawn(async move {
-            let _permit = permit;
-            let service = hyper::service::service_fn(move |request| {
-                let (state, shared, url) = (state.clone(), shared.clone(), url.clone());
-                async move {
-                    let reply = match receive(&state, &shared, &url, request).await {
-                        Ok(()) => empty(StatusCode::NO_CONTENT),
-                        Err(e) => {
-                            state.metrics.intake.refused(match &e {
-                                AggError::EventSenderUnauthenticated => "unauthenticated",
-                                AggError::PayloadTooLarge { .. } => "too_large",
-                                AggError::BadRequest { .. } | AggError::MethodNotAllowed { .. } => {
-                                    "malformed"
-                                }
-                                _ => "forbidden",
-                            });
-                            error_response(&e)
+        async move {
+            match receive(&state, &shared, &url, request).await {
+                Ok(()) => empty(StatusCode::NO_CONTENT),
+                Err(e) => {
+                    state.metrics.intake.refused(match &e {
+                        AggError::EventSenderUnauthenticated => "unauthenticated",
+                        AggError::PayloadTooLarge { .. } => "too_large",
+                        AggError::BadRequest { .. } | AggError::MethodNotAllowed { .. } => {
+                            "malformed"
                         }
-                    };
-                    Ok::<_, std::convert::Infallible>(reply)
+                        _ => "forbidden",
+                    });
+                    error_response(&e)
                 }
-            });
-            let served = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-            if let Err(e) = served {
-                tracing::debug!(error = %e, "inbound event listener: connection ended");
             }
-        });
-    }
-    connections.shutdown().await;
+        }
+    })
+    .await;
 }
 
 /// Checks one POST and publishes its records.
