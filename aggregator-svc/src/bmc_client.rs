@@ -173,45 +173,22 @@ impl BmcClient {
         if let Some(refused) = self.breaker_refusal() {
             return Err(refused);
         }
-        let started = Instant::now();
-        let result =
-            match tokio::time::timeout(self.limits.request_timeout, self.permits.acquire()).await {
-                Err(_) => Err(AggError::BmcBusy {
+        let exchange = async {
+            let auth = self.current_auth().await?;
+            let reply = self
+                .request(&method, path_and_query, headers, body, &auth)
+                .await?;
+            if reply.status == StatusCode::UNAUTHORIZED {
+                return Err(AggError::BmcUnauthorized {
                     bmc: self.id.to_string(),
-                    limit: self.limits.per_bmc_concurrency.max(1),
-                    after: self.limits.request_timeout,
-                }),
-                Ok(Err(_)) => Err(AggError::Internal("BMC client closed".into())),
-                Ok(Ok(_permit)) => {
-                    let timeout = self.limits.upload_timeout;
-                    let exchange = async {
-                        let auth = self.current_auth().await?;
-                        let reply = self
-                            .request(&method, path_and_query, headers, body, &auth)
-                            .await?;
-                        if reply.status == StatusCode::UNAUTHORIZED {
-                            return Err(AggError::BmcUnauthorized {
-                                bmc: self.id.to_string(),
-                                uri: path_and_query.to_owned(),
-                            });
-                        }
-                        Ok(reply)
-                    };
-                    tokio::time::timeout(timeout, exchange)
-                        .await
-                        .unwrap_or_else(|_| {
-                            Err(AggError::BmcTimeout {
-                                bmc: self.id.to_string(),
-                                after: timeout,
-                            })
-                        })
-                }
-            };
-        let outcome = match &result {
-            Ok(reply) => Ok(reply.status),
-            Err(e) => Err(crate::metrics::Cause::of(e)),
+                    uri: path_and_query.to_owned(),
+                });
+            }
+            Ok(reply)
         };
-        self.metrics.sent(outcome, started.elapsed());
+        let result = self
+            .in_turn(self.limits.upload_timeout, false, exchange)
+            .await;
         if let Err(e) = &result
             && let Some(trip @ (Trip::Unreachable(_) | Trip::CertificateChanged)) = self.trip_for(e)
         {
@@ -247,30 +224,42 @@ impl BmcClient {
         body: Bytes,
         breaker: bool,
     ) -> Result<BmcReply, AggError> {
+        let exchange = self.send_inner(method, path_and_query, headers, body);
+        self.in_turn(self.limits.request_timeout, breaker, exchange)
+            .await
+    }
+
+    /// Waits for a turn among the BMC's requests (at most the request timeout: busy), then gives
+    /// `exchange` `timeout` to answer, and counts the outcome in the BMC's metrics. `breaker`: a
+    /// request whose turn came after the breaker opened answers at once as the breaker says
+    /// (counted as refused, not as sent).
+    async fn in_turn(
+        &self,
+        timeout: Duration,
+        breaker: bool,
+        exchange: impl Future<Output = Result<BmcReply, AggError>>,
+    ) -> Result<BmcReply, AggError> {
         let started = Instant::now();
-        let timeout = self.limits.request_timeout;
-        let result = match tokio::time::timeout(timeout, self.permits.acquire()).await {
+        let wait = self.limits.request_timeout;
+        let result = match tokio::time::timeout(wait, self.permits.acquire()).await {
             Err(_) => Err(AggError::BmcBusy {
                 bmc: self.id.to_string(),
                 limit: self.limits.per_bmc_concurrency.max(1),
-                after: timeout,
+                after: wait,
             }),
             Ok(Err(_)) => Err(AggError::Internal("BMC client closed".into())),
             Ok(Ok(_permit)) => {
                 if breaker && let Some(refused) = self.breaker_refusal() {
                     return Err(refused);
                 }
-                tokio::time::timeout(
-                    timeout,
-                    self.send_inner(method, path_and_query, headers, body),
-                )
-                .await
-                .unwrap_or_else(|_| {
-                    Err(AggError::BmcTimeout {
-                        bmc: self.id.to_string(),
-                        after: timeout,
+                tokio::time::timeout(timeout, exchange)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(AggError::BmcTimeout {
+                            bmc: self.id.to_string(),
+                            after: timeout,
+                        })
                     })
-                })
             }
         };
         let outcome = match &result {
