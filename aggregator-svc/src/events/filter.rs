@@ -53,50 +53,16 @@ const SINGLETONS: &[&str] = &[
     "UpdateService",
 ];
 
-/// Every value `ResourceTypes` (and `ResourceType eq`) accepts.
-pub const RESOURCE_TYPES: &[&str] = &[
-    "Aggregate",
-    "AggregationSource",
-    "Cable",
-    "Certificate",
-    "Chassis",
-    "ComputerSystem",
-    "Drive",
-    "EthernetInterface",
-    "EventDestination",
-    "Fabric",
-    "Fan",
-    "LogEntry",
-    "LogService",
-    "Manager",
-    "ManagerAccount",
-    "Memory",
-    "NetworkInterface",
-    "Outlet",
-    "PCIeDevice",
-    "Port",
-    "PowerSupply",
-    "Processor",
-    "Sensor",
-    "Session",
-    "SoftwareInventory",
-    "Storage",
-    "Switch",
-    "Task",
-    "Volume",
-    "AccountService",
-    "AggregationService",
-    "Bios",
-    "CertificateService",
-    "EventService",
-    "Power",
-    "PowerSubsystem",
-    "SessionService",
-    "TaskService",
-    "Thermal",
-    "ThermalSubsystem",
-    "UpdateService",
-];
+/// Every value `ResourceTypes` (and `ResourceType eq`) accepts: the member types (sorted, once
+/// each), then the singletons, derived from the two tables above so they cannot drift apart.
+pub static RESOURCE_TYPES: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        let mut types: Vec<&'static str> = MEMBERS.iter().map(|(_, t)| *t).collect();
+        types.sort_unstable();
+        types.dedup();
+        types.extend_from_slice(SINGLETONS);
+        types
+    });
 
 /// The resource type of the resource at `uri`, when the URI says it.
 pub fn resource_type(uri: &str) -> Option<&'static str> {

@@ -298,7 +298,7 @@ impl EventService {
             "DeliveryRetryIntervalSeconds": settings.interval_secs,
             "EventFormatTypes": ["Event"],
             "RegistryPrefixes": REGISTRY_PREFIXES,
-            "ResourceTypes": filter::RESOURCE_TYPES,
+            "ResourceTypes": *filter::RESOURCE_TYPES,
             "SubordinateResourcesSupported": true,
             "IncludeOriginOfConditionSupported": false,
             "ExcludeMessageId": false,
