@@ -211,7 +211,8 @@ fn destination(value: &Value) -> Result<String, AggError> {
     }
 }
 
-fn strings<'a>(value: &'a Value, key: &str) -> Result<Vec<&'a str>, AggError> {
+/// A JSON array of at most [`MAX_LIST`] items.
+fn list<'a>(value: &'a Value, key: &str) -> Result<&'a [Value], AggError> {
     let Some(items) = value.as_array() else {
         return bad(Message::property_value_type_error(&value.to_string(), key));
     };
@@ -221,7 +222,11 @@ fn strings<'a>(value: &'a Value, key: &str) -> Result<Vec<&'a str>, AggError> {
             key,
         ));
     }
-    items
+    Ok(items)
+}
+
+fn strings<'a>(value: &'a Value, key: &str) -> Result<Vec<&'a str>, AggError> {
+    list(value, key)?
         .iter()
         .map(|i| {
             i.as_str().map_or_else(
@@ -266,16 +271,7 @@ fn resource_types(value: &Value) -> Result<Vec<String>, AggError> {
 
 fn origin_resources(value: &Value) -> Result<Vec<String>, AggError> {
     let key = "OriginResources";
-    let Some(items) = value.as_array() else {
-        return bad(Message::property_value_type_error(&value.to_string(), key));
-    };
-    if items.len() > MAX_LIST {
-        return bad(Message::property_value_format_error(
-            &value.to_string(),
-            key,
-        ));
-    }
-    items
+    list(value, key)?
         .iter()
         .map(|i| {
             let uri = i.get("@odata.id").and_then(Value::as_str).unwrap_or("");
