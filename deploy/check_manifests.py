@@ -18,6 +18,8 @@
   an egress rule on the Service's port, racks open to each other, ...) must fail those checks.
 - compose.yaml: only Apache publishes ports; hardening, limits, secrets as files; the sim
   profile has >= 4 BMCs, each with its own management address; the config's addresses match.
+- compose.row.yaml: the same hardening; the row off the management networks, its sources the
+  racks' Apache over HTTPS with a ca_file, its timeout above the racks'.
 - docker/sonic/*.json: the SONiC application extension manifest fields the package manager
   requires.
 - apache/httpd.conf and apache/debian/reddrum.conf: the same TLS policy, headers and ProxyPass
@@ -638,6 +640,41 @@ def check_compose():
           "the config holds no password, only password_file paths")
 
 
+def check_compose_row():
+    """compose.row.yaml (a row over two simulated racks): compose.yaml's hardening, the row off
+    the management networks, its sources the racks' Apache over HTTPS trusted by a CA."""
+    print("== compose.row.yaml")
+    doc = yaml.safe_load((ROOT / "compose.row.yaml").read_text())
+    services = doc["services"]
+    published = sorted(n for n, s in services.items() if s.get("ports"))
+    check(published == ["apache"] and all(p.startswith("${REDDRUM_HTTPS_BIND:-127.0.0.1}:") for p in services["apache"]["ports"]),
+          f"only the row's Apache publishes a port, on loopback by default ({published})")
+    for n, s in services.items():
+        test = s.get("healthcheck", {}).get("test", [])
+        env = s.get("environment", {})
+        check(s.get("read_only") is True and "ALL" in s.get("cap_drop", []) and s.get("tmpfs")
+              and s.get("cpus") and s.get("mem_limit") and s.get("pids_limit") and s.get("restart") == "unless-stopped"
+              and test[:1] == ["CMD"] and test[1].startswith("/usr/local/bin/")
+              and not any("PASSWORD" in k.upper() and "FILE" not in k.upper() for k in env),
+              f"{n}: hardening, limits, restart, the image's own health check, no password in the environment")
+    check(not any("management" in net for net in services["aggregator-svc"]["networks"]),
+          "the row's aggregator-svc is on no management network")
+    check(all("file" in s for s in doc.get("secrets", {}).values()), "secrets come from files")
+    row = tomllib.loads((ROOT / "docker/config/row.toml").read_text())
+    racks = {s["networks"]["row"]["ipv4_address"] for n, s in services.items()
+             if n.endswith("-apache") and "row" in s.get("networks", {})}
+    for b in row["aggregator"]["bmcs"]:
+        host = re.match(r"https://([^:/]+)", b["url"])
+        check(host and host.group(1) in racks and b.get("ca_file") and "password_file" in b,
+              f"row source {b['id']}: a rack's Apache on the row network over HTTPS ({b['url']}), ca_file, password_file")
+    for n in (1, 2):
+        rack = tomllib.loads((ROOT / f"docker/config/row-rack{n}.toml").read_text())
+        apache = services[f"rack{n}-apache"]["networks"][f"rack{n}-internal"]["ipv4_address"]
+        check(rack["frontend"]["trusted_proxies"] == [apache], f"rack {n}: trusted_proxies is its Apache ({apache})")
+        check(row["aggregator"]["request_timeout_ms"] > rack["aggregator"]["request_timeout_ms"],
+              f"the row's request_timeout_ms is above rack {n}'s (README: Timeouts)")
+
+
 # ---------------------------------------------------------------- SONiC
 def check_sonic():
     print("== docker/sonic (SONiC application extension manifests)")
@@ -791,6 +828,7 @@ def main():
     check_k8s()
     check_k8s_row()
     check_compose()
+    check_compose_row()
     check_sonic()
     check_apache()
     print(f"deploy manifests: {passes} checks ok, {len(failures)} failed")
