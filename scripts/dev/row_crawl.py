@@ -12,8 +12,14 @@
   a rack prefix, `<rackId>-` after a collection or `Oem/RedDrum/Bmcs/<rackId>/`) and the rack
   itself answers the same path, prefix removed, with the same status: a link that fails at its
   rack or BMC is not the row's fault (printed as such).
-- No body (the row's own AggregationSources' HostName aside: the rack URLs it was configured with)
-  and no response header may contain any --leak text (rack and BMC addresses, names and ports).
+- Leaks. No body (the row's own AggregationSources' HostName aside: the rack URLs it was
+  configured with) and no header may contain a --leak text (the racks' front doors as the row
+  reaches them). A --leak-host (any rack or BMC container's address or name) may not be the host
+  of a URL leading to a Redfish resource (`//HOST[:port]/redfish...`) in a body, nor appear in a
+  header at all. Other mentions are data, not links around the row, and stay: the rack managers'
+  own EthernetInterfaces and NetworkProtocol name their addresses and host name, and a BMC's
+  out-of-band web-GUI launch URL is kept as the BMC gave it (as a rack keeps it); those URLs are
+  printed.
 
 Prints a summary line `crawl: N resources, N ok, N failed at the rack too, N failed, N leaks`
 and each problem; exits 1 when anything fails.
@@ -120,7 +126,8 @@ def main():
     ap.add_argument("--password", required=True)
     ap.add_argument("--rack", action="append", default=[], help="ID=URL,USER,PASSWORD")
     ap.add_argument("--rack-ca", required=True)
-    ap.add_argument("--leak", action="append", default=[])
+    ap.add_argument("--leak", action="append", default=[], help="text no body or header may hold")
+    ap.add_argument("--leak-host", action="append", default=[], help="host no Redfish URL may name")
     ap.add_argument("--limit", type=int, default=3000)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--out", help="one line per resource: status path")
@@ -131,7 +138,11 @@ def main():
         rid, rest = spec.split("=", 1)
         url, user, password = rest.split(",", 2)
         racks[rid] = (url, user, password)
-    leaks = [x for x in a.leak if x]
+    leaks = [re.compile(r"(?<![\w.])" + re.escape(x) + r"(?![\w])") for x in a.leak if x]
+    hosts = [x for x in dict.fromkeys(a.leak_host) if x]
+    in_headers = [re.compile(r"(?<![\w.])" + re.escape(x) + r"(?![\w])") for x in hosts]
+    # //HOST, an optional port, then the path: group 1 is the path's start.
+    as_url = [re.compile(r"//" + re.escape(x) + r"(?::\d+)?(?![\w.:-])(/[^\"\s]*)?") for x in hosts]
 
     seen = {"/redfish/v1"}
     todo = queue.Queue()
@@ -183,7 +194,7 @@ def main():
         sys.exit(errors[0])
 
     rack_clients = {}
-    ok, excused, failed, leaked = 0, [], [], []
+    ok, excused, failed, leaked, kept = 0, [], [], [], set()
     for path in sorted(results):
         status, headers, body = results[path]
         if status == 200:
@@ -208,13 +219,22 @@ def main():
             shown = dict(body, HostName=None)
         text = json.dumps(shown)
         head = "\n".join(f"{k}: {v}" for k, v in headers)
-        for leak in leaks:
-            pat = re.compile(r"(?<![\w.])" + re.escape(leak) + r"(?![\w])")
+        around = lambda hay, m: hay[max(0, m.start() - 60): m.end() + 60]
+        for pat in leaks:
             for where, hay in (("body", text), ("headers", head)):
                 m = pat.search(hay)
                 if m:
-                    around = hay[max(0, m.start() - 60): m.end() + 60]
-                    leaked.append(f"{path}: {where} show {leak}: ...{around}...")
+                    leaked.append(f"{path}: {where} show {m.group(0)}: ...{around(hay, m)}...")
+        for pat in in_headers:
+            m = pat.search(head)
+            if m:
+                leaked.append(f"{path}: headers show {m.group(0)}: ...{around(head, m)}...")
+        for pat in as_url:
+            for m in pat.finditer(text):
+                if (m.group(1) or "").startswith("/redfish"):
+                    leaked.append(f"{path}: a Redfish URL at {m.group(0)}: ...{around(text, m)}...")
+                else:
+                    kept.add(f"{path}: {m.group(0)}")
     if a.out:
         with open(a.out, "w") as f:
             for path in sorted(results):
@@ -224,6 +244,8 @@ def main():
           f"{len(failed)} failed, {len(leaked)} leaks")
     for line in excused:
         print(f"  at the rack too (not the row's fault): {line}")
+    for line in sorted(kept):
+        print(f"  kept as the BMC gave it (no Redfish URL): {line}")
     for line in failed:
         print(f"  FAIL {line}")
     for line in leaked:
