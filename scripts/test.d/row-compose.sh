@@ -9,7 +9,8 @@
 #     rack lists itself; the row's chassis a Row containing the racks' enclosures, its manager
 #     managing theirs;
 #   - a crawl from the row's ServiceRoot (scripts/dev/row_crawl.py): every link resolves, or fails
-#     at its rack too; no rack or BMC address, name or port in any body or header;
+#     at its rack too; the racks' front doors in no body or header, no rack or BMC container's
+#     address or name as the host of a Redfish URL or in a header;
 #   - a ComputerSystem.Reset through the row reaches the right bmc-sim container exactly once (the
 #     sim logs every reset it applies; bmc-sim's /sim/ control API keeps no request log);
 #   - a BMC stopped in rack 1: 503 + Redfish error body for its system at the row, 200 for rack 1's
@@ -21,7 +22,8 @@
 # Tears everything down (containers, volumes, networks) whatever happens; exits non-zero on failure.
 #
 # Env: REDDRUM_NO_CARGO=1 builds the images from the binaries already in target/debug (no cargo
-# build). The networks are compose.row.yaml's fixed 172.31.242.0/24-172.31.247.0/24: one run at a
+# build); REDDRUM_ROW_CONFIG_FILE is passed on to compose (a broken copy shows the layer fail).
+# The networks are compose.row.yaml's fixed 172.31.242.0/24-172.31.247.0/24: one run at a
 # time per machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
