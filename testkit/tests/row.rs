@@ -169,6 +169,17 @@ async fn a_row_lists_crawls_and_resets_through_two_racks() {
         let r = testkit::send(row.admin(Method::GET, path).header("OData-Version", "4.0")).await;
         assert_eq!(r.status, 200, "{path}: {}", r.body);
     }
+    let at_bmc = r1.sims[0]
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path == "/redfish/v1/Systems/system")
+        .expect("the GET reached the BMC");
+    let versions: Vec<&(String, String)> = at_bmc
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "odata-version")
+        .collect();
+    assert_eq!(versions.len(), 1, "{:?}", at_bmc.headers);
 
     // A reset through the row reaches r2's s2 once, and no other BMC.
     let resets = |stack: &Stack| -> Vec<usize> {
