@@ -6,6 +6,8 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub const X_AUTH_TOKEN: &str = "X-Auth-Token";
 /// Redfish version the aggregate's own resources implement.
 pub const REDFISH_VERSION: &str = "1.20.0";
+/// `Product` of the aggregate's ServiceRoot: how a row tells that a source is one of our racks.
+pub const PRODUCT: &str = "RedDrum Aggregator";
 
 /// Request headers that are end-to-end and safe to hand to a BMC. Everything else (credentials,
 /// cookies, hop-by-hop headers, Host) is dropped: the aggregator rebuilds the request.

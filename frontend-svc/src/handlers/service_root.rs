@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::response::Response;
 use http::{HeaderValue, StatusCode};
-use redfish::odata::REDFISH_VERSION;
+use redfish::odata::{PRODUCT, REDFISH_VERSION};
 use serde_json::{Map, Value, json};
 
 pub fn versions() -> Response {
@@ -55,7 +55,7 @@ pub async fn root_document(state: &AppState) -> Value {
         "Id": "RootService",
         "Name": "RedDrum Rack Aggregator",
         "RedfishVersion": REDFISH_VERSION,
-        "Product": "RedDrum Aggregator",
+        "Product": PRODUCT,
         "Vendor": "RedDrum",
         "ProtocolFeaturesSupported": protocol_features(),
         "Links": {},
