@@ -593,7 +593,11 @@ impl BmcClient {
         for (name, value) in headers {
             builder = builder.header(name, value);
         }
-        builder = builder.header("OData-Version", "4.0");
+        // A client's own OData-Version is forwarded as it is: a second one makes the pair
+        // "4.0, 4.0", which a strict service (a rack under a row) refuses with 412.
+        if !headers.iter().any(|(n, _)| n.as_str() == "odata-version") {
+            builder = builder.header("OData-Version", "4.0");
+        }
         if !headers.iter().any(|(n, _)| n == http::header::ACCEPT) {
             builder = builder.header(http::header::ACCEPT, "application/json");
         }

@@ -5,6 +5,7 @@
 //! The set of BMCs can be replaced at run time (a config reload).
 
 use crate::bmc_client::BmcClient;
+use crate::downstream::{Downstream, MemberKind};
 use bytes::Bytes;
 use redfish::ids::BmcId;
 use redfish::rewrite::BmcContext;
@@ -72,6 +73,8 @@ pub struct BmcEntry {
     pub pdu_socket: Option<String>,
     health: RwLock<Health>,
     events: Option<HealthEvents>,
+    /// What it tells of its own sources when it is itself an aggregator (a rack under a row).
+    downstream: RwLock<Option<Arc<Downstream>>>,
 }
 
 impl BmcEntry {
@@ -96,6 +99,7 @@ impl BmcEntry {
             pdu_socket,
             health: RwLock::new(Health::new(HealthState::Unknown)),
             events,
+            downstream: RwLock::new(None),
         }
     }
 
@@ -133,6 +137,29 @@ impl BmcEntry {
     pub fn inherit_health(&self, from: &BmcEntry) {
         if let Ok(mut h) = self.health.write() {
             *h = from.health();
+        }
+        self.set_downstream(from.downstream());
+    }
+
+    /// What it tells of its own sources; None for a BMC.
+    pub fn downstream(&self) -> Option<Arc<Downstream>> {
+        self.downstream.read().ok().and_then(|d| d.clone())
+    }
+
+    pub fn set_downstream(&self, facts: Option<Arc<Downstream>>) {
+        if let Ok(mut d) = self.downstream.write() {
+            *d = facts;
+        }
+    }
+
+    /// Its health as a Redfish Health, its sources' included when it is an aggregator.
+    pub fn rollup(&self) -> &'static str {
+        match self.health().state {
+            HealthState::Down | HealthState::Unauthorized => "Critical",
+            HealthState::Degraded => "Warning",
+            HealthState::Up | HealthState::Unknown => {
+                self.downstream().map_or("OK", |d| d.rollup())
+            }
         }
     }
 
@@ -417,6 +444,28 @@ impl Inventory {
                 let before = list.len();
                 list.retain(|(c, u)| !(c == collection && u == uri));
                 list.len() != before
+            }
+        }
+    }
+
+    /// Members of `collection` of one source that the aggregate's own resources link to and
+    /// sample: all of a BMC's; of a source that is itself an aggregator only its own of `kind`
+    /// (its rack enclosure, its rack manager), whose links and readings cover its servers.
+    pub fn linked_members(
+        &self,
+        bmc: &BmcEntry,
+        collection: &str,
+        kind: MemberKind,
+    ) -> Vec<String> {
+        let members = self.members_of(bmc.id.as_str(), collection);
+        match bmc.downstream() {
+            None => members,
+            Some(d) => {
+                let own = d.of_kind(kind);
+                members
+                    .into_iter()
+                    .filter(|m| own.contains(m.as_str()))
+                    .collect()
             }
         }
     }

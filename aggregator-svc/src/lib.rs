@@ -22,6 +22,7 @@ pub mod config;
 pub mod decorate;
 pub mod discovery;
 pub mod dispatch;
+pub mod downstream;
 pub mod error;
 pub mod events;
 pub mod exchange;

@@ -53,8 +53,14 @@ fn rack_entry(id: &str, rack: &Stack) -> String {
 /// A row aggregate over `racks` (id, rack stack) from its config file: a stack with no BMC of
 /// its own, the racks' frontends as its BMCs. A short backoff so a rack back is used soon.
 async fn row(racks: &[(&str, &Stack)]) -> Stack {
+    row_with(racks, "").await
+}
+
+/// A row with `tables` (TOML tables of `[aggregator]`, e.g. `[rack]`) in its config.
+async fn row_with(racks: &[(&str, &Stack)], tables: &str) -> Stack {
     let mut options = StackOptions::rack(0, Profile::Dmtf);
     options.extra_aggregator_toml = "retry_max_secs = 2\n".to_owned()
+        + tables
         + &racks
             .iter()
             .map(|(id, r)| rack_entry(id, r))
@@ -157,6 +163,24 @@ async fn a_row_lists_crawls_and_resets_through_two_racks() {
     }
     eprintln!("crawled {} resources through the row", resources.len());
 
+    // A client's OData-Version reaches the rack once (two make "4.0, 4.0", which a rack refuses
+    // with 412): every request of the DMTF validators carries one.
+    for path in [ROW_SYSTEMS[0], "/redfish/v1/Chassis/r1-Rack1"] {
+        let r = testkit::send(row.admin(Method::GET, path).header("OData-Version", "4.0")).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+    }
+    let at_bmc = r1.sims[0]
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path == "/redfish/v1/Systems/system")
+        .expect("the GET reached the BMC");
+    let versions: Vec<&(String, String)> = at_bmc
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "odata-version")
+        .collect();
+    assert_eq!(versions.len(), 1, "{:?}", at_bmc.headers);
+
     // A reset through the row reaches r2's s2 once, and no other BMC.
     let resets = |stack: &Stack| -> Vec<usize> {
         stack
@@ -256,8 +280,16 @@ async fn a_row_takes_a_racks_listing_without_reading_each_member_again() {
     let before = member_gets(&r1);
     let row = row(&[("r1", &r1)]).await;
     let systems = row.wait_for_members("/redfish/v1/Systems", 2).await;
+    // The row's source is as well as the rack's own sources: s2 lists a member it has not (the
+    // rack shows that on s2), so rack 1 shows Warning at the row once the row has read it.
+    let (_, s2) = r1.get(&format!("{SOURCES}/s2")).await;
+    let expected = if s2["Status"]["Health"] == "OK" {
+        "OK"
+    } else {
+        "Warning"
+    };
     row.until(&format!("{SOURCES}/r1"), DEADLINE, |s| {
-        s["Status"]["Health"] == "OK"
+        s["Status"]["State"] == "Enabled" && s["Status"]["Health"] == expected
     })
     .await;
     let expected: Vec<String> = at_rack
@@ -333,6 +365,152 @@ async fn a_rack_that_goes_away_is_cut_off_at_the_row_and_served_when_it_returns(
         .await;
     assert!(!breaker_open(&row, "r1").await);
     row.until("/redfish/v1/Chassis/Rack1", DEADLINE, |c| {
+        c["Status"]["HealthRollup"] == "OK"
+    })
+    .await;
+    teardown(row, vec![r1, r2]).await;
+}
+
+fn links_of(body: &Value, pointer: &str) -> Vec<String> {
+    let mut out: Vec<String> = body
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|x| x["@odata.id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn the_row_contains_the_racks_and_shows_a_bmc_down_inside_a_rack_on_its_source() {
+    let (r1, r2) = (rack(RACK1, "Operator").await, rack(RACK2, "Operator").await);
+    let row = row_with(
+        &[("r1", &r1), ("r2", &r2)],
+        "[rack]\nid = \"Row1\"\nname = \"Row 1\"\nchassis_type = \"Row\"\n",
+    )
+    .await;
+    row.wait_for_members("/redfish/v1/Systems", 4).await;
+
+    // The row's chassis contains the racks' enclosures, not their servers flat; the row manager
+    // manages the rack managers.
+    let racks = [
+        "/redfish/v1/Chassis/r1-Rack1",
+        "/redfish/v1/Chassis/r2-Rack1",
+    ];
+    let enclosure = row
+        .until("/redfish/v1/Chassis/Row1", DEADLINE, |c| {
+            let contains = links_of(c, "/Links/Contains");
+            racks.iter().all(|r| contains.iter().any(|c| c == r))
+        })
+        .await;
+    assert_eq!(enclosure["ChassisType"], "Row", "{enclosure}");
+    let contains = links_of(&enclosure, "/Links/Contains");
+    assert!(
+        contains
+            .iter()
+            .all(|c| !c.starts_with("/redfish/v1/Chassis/r1-s")
+                && !c.starts_with("/redfish/v1/Chassis/r2-s")),
+        "a server's chassis is contained by its rack, not the row: {contains:?}"
+    );
+    assert_eq!(enclosure["Status"]["HealthRollup"], "OK", "{enclosure}");
+    for rack in racks {
+        let (status, body) = row.get(rack).await;
+        assert_eq!(
+            (status, body["ChassisType"].as_str()),
+            (200, Some("Rack")),
+            "{body}"
+        );
+        // The rack's own resources are reached from it: its switch, its servers' chassis.
+        assert!(
+            links_of(&body, "/Links/Contains").len() >= 3,
+            "{rack} contains its switch and servers: {body}"
+        );
+    }
+    let (_, manager) = row.get("/redfish/v1/Managers/Aggregator").await;
+    assert_eq!(
+        links_of(&manager, "/Links/ManagerForManagers"),
+        [
+            "/redfish/v1/Managers/r1-Aggregator",
+            "/redfish/v1/Managers/r2-Aggregator"
+        ],
+        "{manager}"
+    );
+    for source in ["r1", "r2"] {
+        let (_, body) = row.get(&format!("{SOURCES}/{source}")).await;
+        assert_eq!(body["Status"]["Health"], "OK", "{body}");
+    }
+
+    // A BMC goes down inside rack 1. A client at the row meets it first (503); rack 1 then
+    // reads it down and says so on its event stream, and the row shows it on rack 1's source,
+    // without reading any BMC itself.
+    r1.sims[0].set_fault(Fault::Down);
+    let r = testkit::send(row.admin(Method::GET, "/redfish/v1/Systems/r1-s1-system")).await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    let source = row
+        .until(&format!("{SOURCES}/r1"), DEADLINE, |s| {
+            s["Status"]["Health"] == "Warning"
+        })
+        .await;
+    assert_eq!(source["Status"]["State"], "Enabled", "{source}");
+    let conditions = source["Status"]["Conditions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let condition = conditions
+        .iter()
+        .find(|c| c["MessageArgs"][0] == "BMC r1-s1")
+        .unwrap_or_else(|| panic!("no condition names BMC r1-s1: {source}"));
+    assert_eq!(condition["Severity"], "Critical", "{condition}");
+    assert!(
+        condition["MessageId"]
+            .as_str()
+            .is_some_and(|m| m.ends_with(".ResourceStatusChangedCritical")),
+        "{condition}"
+    );
+    // The condition points at the BMC's source in rack 1, served through the row.
+    let origin = condition["OriginOfCondition"]["@odata.id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no OriginOfCondition: {condition}"))
+        .to_owned();
+    let (status, at_rack) = row.get(&origin).await;
+    assert_eq!(status, 200, "{origin}: {at_rack}");
+    assert_eq!(at_rack["Status"]["Health"], "Critical", "{at_rack}");
+    let (_, other) = row.get(&format!("{SOURCES}/r2")).await;
+    assert_eq!(
+        other["Status"]["Health"], "OK",
+        "rack 2 is not touched: {other}"
+    );
+    for (path, pointer) in [
+        ("/redfish/v1/Chassis/Row1", "/Status/HealthRollup"),
+        ("/redfish/v1/Managers/Aggregator", "/Status/HealthRollup"),
+    ] {
+        let (_, body) = row.get(path).await;
+        assert_eq!(
+            body.pointer(pointer),
+            Some(&json!("Warning")),
+            "{path}: {body}"
+        );
+    }
+    for path in &ROW_SYSTEMS[1..] {
+        let (status, body) = row.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+
+    // It comes back: rack 1 reads it again, and the row's source is OK again.
+    r1.sims[0].set_fault(Fault::None);
+    row.wait_for_status("/redfish/v1/Systems/r1-s1-system", 200, DEADLINE)
+        .await;
+    let source = row
+        .until(&format!("{SOURCES}/r1"), DEADLINE, |s| {
+            s["Status"]["Health"] == "OK"
+        })
+        .await;
+    assert_eq!(source["Status"]["Conditions"], json!([]), "{source}");
+    row.until("/redfish/v1/Chassis/Row1", DEADLINE, |c| {
         c["Status"]["HealthRollup"] == "OK"
     })
     .await;

@@ -8,13 +8,16 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use svc_common::ConfigError;
 
-/// The rack enclosure chassis (`ChassisType` Rack).
+/// The enclosure chassis: the rack (`ChassisType` Rack), or the row (or pod, zone) when the
+/// aggregator's sources are rack aggregators.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RackConfig {
     pub enabled: bool,
     pub id: String,
     pub name: String,
+    /// `Rack`, or one of [`GROUP_TYPES`] for an aggregator of racks.
+    pub chassis_type: String,
     pub description: String,
     pub manufacturer: String,
     pub model: String,
@@ -24,13 +27,38 @@ pub struct RackConfig {
     pub asset_tag: String,
 }
 
+const RACK_DESCRIPTION: &str =
+    "The rack enclosure: every aggregated server, the management switch and the rack manager";
+const GROUP_DESCRIPTION: &str =
+    "A group of racks: every rack aggregated here, each with its servers, switch and rack manager";
+
+/// The chassis types of an enclosure above racks (Redfish `ChassisType`).
+pub const GROUP_TYPES: &[&str] = &["Row", "Pod", "RackGroup", "Zone"];
+
+impl RackConfig {
+    /// True when this aggregator fronts racks rather than servers.
+    pub fn is_group(&self) -> bool {
+        self.chassis_type != "Rack"
+    }
+
+    /// The Description served: the configured one, or the default that fits the chassis type.
+    pub fn description_shown(&self) -> &str {
+        if self.is_group() && self.description == RACK_DESCRIPTION {
+            GROUP_DESCRIPTION
+        } else {
+            &self.description
+        }
+    }
+}
+
 impl Default for RackConfig {
     fn default() -> Self {
         RackConfig {
             enabled: true,
             id: "Rack1".into(),
             name: "Rack".into(),
-            description: "The rack enclosure: every aggregated server, the management switch and the rack manager".into(),
+            chassis_type: "Rack".into(),
+            description: RACK_DESCRIPTION.into(),
             manufacturer: String::new(),
             model: String::new(),
             serial_number: String::new(),
@@ -258,6 +286,18 @@ impl RackSettings {
                 return Err(ConfigError::at(key, format!("id '{id}' is used twice")));
             }
         }
+        if self.rack.chassis_type != "Rack"
+            && !GROUP_TYPES.contains(&self.rack.chassis_type.as_str())
+        {
+            return Err(ConfigError::at(
+                "aggregator.rack.chassis_type",
+                format!(
+                    "'{}' must be Rack, or {} for an aggregator of racks",
+                    self.rack.chassis_type,
+                    GROUP_TYPES.join(", ")
+                ),
+            ));
+        }
         if !matches!(self.switch.chassis_type.as_str(), "RackMount" | "Module") {
             return Err(ConfigError::at(
                 "aggregator.switch.chassis_type",
@@ -409,6 +449,10 @@ mod tests {
             (
                 Box::new(|s| s.manager.id = "m-x".into()),
                 "aggregator.manager.id",
+            ),
+            (
+                Box::new(|s| s.rack.chassis_type = "Datacenter".into()),
+                "aggregator.rack.chassis_type",
             ),
             (
                 Box::new(|s| s.switch.chassis_type = "Blade".into()),

@@ -13,10 +13,12 @@
 //! A collection that fails keeps its last known members; a BMC that is down keeps all of them
 //! (listed, answering 503 until it is back).
 
+mod downstream;
 mod persist;
 mod read;
 
 use crate::breaker::{Trip, backoff};
+use crate::downstream::Downstream;
 use crate::inventory::{BmcEntry, CollectionType, HealthState, Inventory};
 use crate::rack::eventlog::EventLog;
 use crate::store::Store;
@@ -73,6 +75,9 @@ struct Slot {
     full_due: Instant,
     failures: u32,
     running: bool,
+    /// Asked for again while a read ran (a tripped breaker, a lower aggregator's event): read
+    /// again as soon as it ends, since the running read may have missed what was asked about.
+    again: bool,
 }
 
 impl Slot {
@@ -83,6 +88,7 @@ impl Slot {
             full_due: now,
             failures: 0,
             running: false,
+            again: false,
         }
     }
 }
@@ -177,7 +183,9 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
                     && let Some(slot) = slots.get_mut(&id)
                 {
                     reschedule(slot, state, interval, retry_max);
-                    if tripped_meanwhile(&inventory, &id, state) {
+                    // A failing BMC keeps its backoff however often it is asked for.
+                    let again = std::mem::take(&mut slot.again) && state == HealthState::Up;
+                    if again || tripped_meanwhile(&inventory, &id, state) {
                         slot.due = Instant::now();
                     }
                 }
@@ -193,6 +201,7 @@ pub async fn run_discovery(task: DiscoveryTask, cancel: CancellationToken) {
             Some(id) = trips.recv() => {
                 if let Some(slot) = slots.get_mut(id.as_str()) {
                     slot.due = Instant::now();
+                    slot.again = slot.running;
                 }
             }
         }
@@ -368,6 +377,12 @@ async fn discover_one(
         return (id, previous.state);
     }
     log_collection_changes(&id, &previous.failing, &failing);
+    let below = downstream::read(&bmc, &root, &inventory.bmc_members(&id)).await;
+    if !current(&inventory) {
+        return (id, previous.state);
+    }
+    log_downstream_change(&id, bmc.downstream().as_deref(), below.as_ref());
+    bmc.set_downstream(below.map(Arc::new));
     for (collection, t) in &types {
         // Each BMC reports the same few types: only a new one is stored.
         if !inventory.learn_type(collection, t.clone()) {
@@ -443,6 +458,33 @@ fn log_collection_changes(
         if !now.contains_key(collection) {
             tracing::info!(bmc, collection, "collection read again");
         }
+    }
+}
+
+/// A lower aggregator's sources that turn unwell or well again are logged once each.
+fn log_downstream_change(bmc: &str, before: Option<&Downstream>, now: Option<&Downstream>) {
+    let unwell = |d: Option<&Downstream>| -> BTreeMap<String, String> {
+        d.map(|d| {
+            d.unwell
+                .iter()
+                .map(|s| (s.id.clone(), format!("{} {}", s.state, s.health)))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (before, now) = (unwell(before), unwell(now));
+    for (source, status) in &now {
+        if before.get(source) != Some(status) {
+            tracing::warn!(
+                bmc,
+                source,
+                status,
+                "a source of this aggregator is not well"
+            );
+        }
+    }
+    for source in before.keys().filter(|s| !now.contains_key(*s)) {
+        tracing::info!(bmc, source, "a source of this aggregator is well again");
     }
 }
 

@@ -284,7 +284,7 @@ fn bmc_relative(bmc: &BmcEntry, uri: &str) -> String {
 }
 
 /// GET past the breaker: discovery is how a BMC with an open breaker is found to be back.
-async fn get_json(bmc: &BmcEntry, path: &str) -> Result<Value, AggError> {
+pub(super) async fn get_json(bmc: &BmcEntry, path: &str) -> Result<Value, AggError> {
     let path = bmc_relative(bmc, path);
     let reply = bmc
         .client

@@ -49,6 +49,11 @@ impl Ctx {
         };
         let ctx = entry.ctx();
         for record in records {
+            if entry.downstream().is_some() && tells_health_change(&record) {
+                // A rack under a row: one of its servers changed health. The row reads the
+                // rack's sources now rather than at its next scheduled read.
+                state.inventory.poke(&entry.id);
+            }
             match localize::localize_record(record, &ctx) {
                 Some(localized) => {
                     state.metrics.intake.taken(how, 1);
@@ -236,4 +241,14 @@ pub async fn run(
     if ctx.removed() {
         push::forget(&ctx).await;
     }
+}
+
+/// Whether an event record reports a change of a resource's health (Base or ResourceEvent
+/// `ResourceStatusChanged*`).
+fn tells_health_change(record: &Value) -> bool {
+    record
+        .get("MessageId")
+        .and_then(Value::as_str)
+        .and_then(|id| id.rsplit('.').next())
+        .is_some_and(|key| key.starts_with("ResourceStatusChanged"))
 }

@@ -11,7 +11,7 @@ use super::{Ctx, collection, link, links, reply};
 use crate::config::{ValidBmc, parse_bmc_url};
 use crate::error::AggError;
 use crate::exchange::Reply;
-use crate::inventory::{Health, HealthState};
+use crate::inventory::{BmcEntry, Health, HealthState};
 use crate::sources::{Origin, apply};
 use bytes::Bytes;
 use http::{HeaderValue, Method};
@@ -137,7 +137,8 @@ fn allow_for(ctx: &Ctx<'_>, id: &str) -> &'static str {
 /// One BMC as an AggregationSource; None when there is no such BMC.
 fn source_body(ctx: &Ctx<'_>, id: &str) -> Option<Value> {
     let (bmc, origin) = ctx.state.sources.get(id)?;
-    let health = ctx.state.inventory.bmc(id).map(|b| b.health())?;
+    let entry = ctx.state.inventory.bmc(id)?;
+    let health = entry.health();
     let inventory = &ctx.state.inventory;
     let accessed: Vec<String> = ["Systems", "Chassis", "Managers"]
         .iter()
@@ -157,7 +158,7 @@ fn source_body(ctx: &Ctx<'_>, id: &str) -> Option<Value> {
         "UserName": bmc.username,
         "Password": null,
         "AggregationType": "Full",
-        "Status": status(&health, source_certificate::condition(ctx, id)),
+        "Status": status(&health, source_certificate::condition(ctx, id), &entry),
         "Links": {
             "ConnectionMethod": link(REDFISH_METHOD),
             "ResourcesAccessed": links(&accessed),
@@ -171,11 +172,13 @@ fn source_body(ctx: &Ctx<'_>, id: &str) -> Option<Value> {
 }
 
 /// The health model as a Redfish Status, each reason a Condition (a refused certificate is the
-/// reason when there is one).
-fn status(health: &Health, certificate: Option<EventMessage>) -> Value {
+/// reason when there is one). A source that is itself an aggregator and answers is as well as
+/// its own sources are, each one not well a Condition.
+fn status(health: &Health, certificate: Option<EventMessage>, entry: &BmcEntry) -> Value {
+    let below = entry.downstream();
     let (state, level) = match health.state {
         HealthState::Unknown => ("Starting", "OK"),
-        HealthState::Up => ("Enabled", "OK"),
+        HealthState::Up => ("Enabled", below.as_ref().map_or("OK", |d| d.rollup())),
         HealthState::Degraded => ("Enabled", "Warning"),
         HealthState::Down | HealthState::Unauthorized => ("UnavailableOffline", "Critical"),
     };
@@ -217,6 +220,31 @@ fn status(health: &Health, certificate: Option<EventMessage>) -> Value {
             EventMessage::resource_errors_detected(collection, reason),
             "Warning",
         ));
+    }
+    if let Some(below) = below.filter(|_| health.state == HealthState::Up) {
+        for source in &below.unwell {
+            let message = if source.health == "Critical" {
+                EventMessage::resource_status_changed_critical(&format!(
+                    "BMC {}-{}",
+                    entry.id, source.id
+                ))
+            } else {
+                EventMessage::resource_status_changed_warning(&format!(
+                    "BMC {}-{}",
+                    entry.id, source.id
+                ))
+            };
+            let mut c = condition(message, &source.health);
+            // Its AggregationSource at the lower aggregator, as the aggregate serves it.
+            let at_source = format!(
+                "/redfish/v1/AggregationService/AggregationSources/{}",
+                source.id
+            );
+            if let Some(origin) = redfish::rewrite::localize_uri(&at_source, &entry.ctx()) {
+                c["OriginOfCondition"] = link(&origin);
+            }
+            conditions.push(c);
+        }
     }
     json!({"State": state, "Health": level, "Conditions": conditions})
 }

@@ -6,6 +6,7 @@ use super::parts;
 use super::patch::{Kind, merge, object_body, validate};
 use super::reply;
 use super::{Ctx, link, links, locator};
+use crate::downstream::MemberKind;
 use crate::error::AggError;
 use crate::exchange::Reply;
 use crate::rack::{chassis_uri, manager_uri, props, reset};
@@ -83,7 +84,7 @@ fn managed_by(ctx: &Ctx<'_>) -> Vec<String> {
 pub fn rack_body(ctx: &Ctx<'_>) -> Value {
     let r = &ctx.s.rack;
     let uri = chassis_uri(&r.id);
-    let mut contains = ctx.aggregated("Chassis");
+    let mut contains = ctx.linked("Chassis", MemberKind::TopChassis);
     if ctx.s.switch.enabled {
         contains.push(chassis_uri(&ctx.s.switch.id));
     }
@@ -91,7 +92,7 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
         contains.push(chassis_uri(&ctx.s.host.id));
     }
     let mut managers = managed_by(ctx);
-    managers.extend(ctx.aggregated("Managers"));
+    managers.extend(ctx.linked("Managers", MemberKind::AggregatorManager));
     let props = &ctx.state.rack.props;
     let asset_tag = props
         .get(props::RACK, "AssetTag")
@@ -105,8 +106,8 @@ pub fn rack_body(ctx: &Ctx<'_>) -> Value {
         "@odata.type": CHASSIS_TYPE,
         "Id": r.id,
         "Name": r.name,
-        "Description": r.description,
-        "ChassisType": "Rack",
+        "Description": r.description_shown(),
+        "ChassisType": r.chassis_type,
         "Manufacturer": r.manufacturer,
         "Model": r.model,
         "SerialNumber": r.serial_number,

@@ -5,6 +5,7 @@
 use super::chassis::reset_action_info;
 use super::patch::{Kind, object_body, validate};
 use super::{Ctx, collection, link, links, reply};
+use crate::downstream::MemberKind;
 use crate::error::AggError;
 use crate::exchange::Reply;
 use crate::rack::{cert, chassis_uri, clock, command, manager_uri, netconf, netif, reload};
@@ -56,7 +57,11 @@ fn manager_body(ctx: &Ctx<'_>) -> Value {
         "@odata.type": MANAGER_TYPE,
         "Id": s.manager.id,
         "Name": s.manager.name,
-        "Description": "The rack manager: aggregates every server's BMC into one Redfish service",
+        "Description": if s.rack.is_group() {
+            "The row manager: aggregates every rack's aggregator into one Redfish service"
+        } else {
+            "The rack manager: aggregates every server's BMC into one Redfish service"
+        },
         "ManagerType": "RackManager",
         "UUID": ctx.state.rack.manager_uuid,
         "ServiceEntryPointUUID": ctx.state.service_uuid,
@@ -74,7 +79,7 @@ fn manager_body(ctx: &Ctx<'_>) -> Value {
         "Links": {
             "ManagerForChassis": links(&for_chassis),
             "ManagerForServers": links(&ctx.aggregated("Systems")),
-            "ManagerForManagers": links(&ctx.aggregated("Managers")),
+            "ManagerForManagers": links(&ctx.linked("Managers", MemberKind::AggregatorManager)),
         },
         "Actions": {
             "#Manager.Reset": {

@@ -28,6 +28,7 @@ mod update;
 
 use crate::AppState;
 use crate::config::rack::RackSettings;
+use crate::downstream::MemberKind;
 use crate::error::AggError;
 use crate::exchange::{Exchange, Reply};
 use http::Method;
@@ -57,19 +58,26 @@ impl Ctx<'_> {
             .collect()
     }
 
-    /// Health of the rack's servers: every BMC answering is OK, some down Warning, all down
-    /// Critical.
-    pub fn bmc_rollup(&self) -> &'static str {
-        use crate::inventory::HealthState;
-        let bmcs = self.state.inventory.bmcs();
-        let states: Vec<HealthState> = bmcs.iter().map(|b| b.health().state).collect();
-        let lost = states
+    /// Members of `collection` the aggregate's own resources link to: every BMC's, but of a
+    /// source that is itself an aggregator only its own top-level ones of `kind` (a row contains
+    /// racks and manages rack managers, not every server of every rack flat).
+    pub fn linked(&self, collection: &str, kind: MemberKind) -> Vec<String> {
+        let inv = &self.state.inventory;
+        inv.bmcs()
             .iter()
-            .filter(|s| matches!(s, HealthState::Down | HealthState::Unauthorized))
-            .count();
-        if lost > 0 && lost == bmcs.len() {
+            .flat_map(|b| inv.linked_members(b, collection, kind))
+            .collect()
+    }
+
+    /// Health of what the aggregate fronts: every source OK (for a rack under a row, every BMC
+    /// it fronts too) is OK, some not Warning, every one Critical Critical.
+    pub fn bmc_rollup(&self) -> &'static str {
+        let bmcs = self.state.inventory.bmcs();
+        let rollups: Vec<&str> = bmcs.iter().map(|b| b.rollup()).collect();
+        let critical = rollups.iter().filter(|r| **r == "Critical").count();
+        if critical > 0 && critical == rollups.len() {
             "Critical"
-        } else if lost > 0 || states.contains(&HealthState::Degraded) {
+        } else if rollups.iter().any(|r| *r != "OK") {
             "Warning"
         } else {
             "OK"

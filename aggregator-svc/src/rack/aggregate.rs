@@ -51,15 +51,18 @@ fn copy_member(item: &Value, r: &ChassisReadings, uri: &str, array: &str, index:
             }
         }
     }
-    let mut related = out
-        .get("RelatedItem")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if !related.iter().any(|l| l["@odata.id"] == r.chassis.as_str()) {
-        related.push(json!({"@odata.id": r.chassis}));
+    // A Redundancy entry has no RelatedItem in its schema (its RedundancySet names the parts).
+    if array != "Redundancy" {
+        let mut related = out
+            .get("RelatedItem")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if !related.iter().any(|l| l["@odata.id"] == r.chassis.as_str()) {
+            related.push(json!({"@odata.id": r.chassis}));
+        }
+        out.insert("RelatedItem".into(), Value::Array(related));
     }
-    out.insert("RelatedItem".into(), Value::Array(related));
     Value::Object(out)
 }
 
@@ -320,6 +323,29 @@ mod tests {
         );
         assert_eq!(red[0]["MinNumNeeded"], 1);
         assert_eq!(red[0]["Status"]["Health"], "Warning");
+    }
+
+    #[test]
+    fn a_servers_redundancy_is_copied_without_a_related_item() {
+        // A rack's own Power (read by a row) or a BMC's lists Redundancy entries: the schema
+        // gives them no RelatedItem, so none is added where the parts' entries get one.
+        let mut rack = server("r1", 700.0, 22.0);
+        rack.power.as_mut().expect("power")["Redundancy"] = json!([
+            {"MemberId": "0", "Name": "PSU redundancy", "Mode": "N+m", "MinNumNeeded": 1,
+             "RedundancySet": [{"@odata.id": "/redfish/v1/Chassis/r1-Rack1/Power#/PowerSupplies/0"}]}
+        ]);
+        let p = rack_power("/redfish/v1/Chassis/Row1", &[rack], &Value::Null);
+        let red = p["Redundancy"].as_array().expect("redundancy");
+        assert_eq!(red.len(), 1);
+        assert!(red[0].get("RelatedItem").is_none(), "{}", red[0]);
+        assert_eq!(
+            red[0]["@odata.id"],
+            "/redfish/v1/Chassis/Row1/Power#/Redundancy/0"
+        );
+        assert_eq!(
+            p["PowerSupplies"][0]["RelatedItem"][0]["@odata.id"],
+            "/redfish/v1/Chassis/r1-1"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `readings.concurrency` BMCs at once, each within `readings.timeout_ms`), localized, and kept.
 //! The rack's Power and Thermal are computed from the last sample, so they never wait on a BMC.
 
+use crate::downstream::MemberKind;
 use crate::inventory::{BmcEntry, Inventory};
 use crate::rack::Rack;
 use bytes::Bytes;
@@ -107,7 +108,9 @@ pub async fn poll_once(inventory: &Inventory, rack: &Rack) {
         .retain(&bmcs.iter().map(|b| b.id.to_string()).collect::<Vec<_>>());
     let results = futures_util::stream::iter(bmcs)
         .map(|bmc| {
-            let chassis = inventory.members_of(bmc.id.as_str(), "Chassis");
+            // A rack under a row is sampled at its enclosure, whose readings are its servers'
+            // sum: sampling its servers too would count them twice and load their BMCs twice.
+            let chassis = inventory.linked_members(&bmc, "Chassis", MemberKind::TopChassis);
             async move {
                 let r = tokio::time::timeout(timeout, poll_bmc(&bmc, chassis))
                     .await
