@@ -223,16 +223,11 @@ fn status(health: &Health, certificate: Option<EventMessage>, entry: &BmcEntry) 
     }
     if let Some(below) = below.filter(|_| health.state == HealthState::Up) {
         for source in &below.unwell {
+            let name = format!("BMC {}-{}", entry.id, source.id);
             let message = if source.health == "Critical" {
-                EventMessage::resource_status_changed_critical(&format!(
-                    "BMC {}-{}",
-                    entry.id, source.id
-                ))
+                EventMessage::resource_status_changed_critical(&name)
             } else {
-                EventMessage::resource_status_changed_warning(&format!(
-                    "BMC {}-{}",
-                    entry.id, source.id
-                ))
+                EventMessage::resource_status_changed_warning(&name)
             };
             let mut c = condition(message, &source.health);
             // Its AggregationSource at the lower aggregator, as the aggregate serves it.
